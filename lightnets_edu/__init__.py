@@ -1,0 +1,1 @@
+"""LightNets course reference package."""

@@ -1,0 +1,9 @@
+"""Auto-checked exercises: ``check_<chapter>_<n>(answer)`` for every chapter.
+
+Each checker returns a :class:`Verdict` that prints a verdict and a hint and
+is truthy only for a right answer. Expected answers are computed from
+:mod:`lightnets_edu.cost` or measured with :mod:`lightnets_edu.profile`, never typed in.
+"""
+
+from ._grading import Verdict, check_choice, check_number  # noqa: F401
+from .ch01 import *  # noqa: F401,F403

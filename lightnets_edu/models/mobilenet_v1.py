@@ -1,0 +1,80 @@
+"""MobileNet v1 (Howard et al., 2017): a stack of depthwise separable convolutions.
+
+"MobileNets: Efficient Convolutional Neural Networks for Mobile Vision
+Applications", https://arxiv.org/abs/1704.04861
+"""
+
+from torch import nn
+
+from ..layers import ConvBNAct, DepthwiseSeparable
+from . import register_model
+
+__all__ = ["MobileNetV1", "mobilenet_v1", "MOBILENET_V1_LAYERS"]
+
+# The body of Table 1, one row per depthwise separable layer ("Conv dw / s",
+# then "Conv / s1" 1x1): (stride of the depthwise conv, output channels of the
+# pointwise conv). The first full 3x3 conv (s2, 32 filters) and the head
+# (avg pool 7x7, FC) are built separately.
+MOBILENET_V1_LAYERS = [
+    # stride, c_out      input size of the depthwise conv (Table 1)
+    (1, 64),             # 112 x 112 x 32
+    (2, 128),            # 112 x 112 x 64
+    (1, 128),            # 56 x 56 x 128
+    (2, 256),            # 56 x 56 x 128
+    (1, 256),            # 28 x 28 x 256
+    (2, 512),            # 28 x 28 x 256
+    (1, 512), (1, 512), (1, 512), (1, 512), (1, 512),  # "5x" at 14 x 14 x 512
+    (2, 1024),           # 14 x 14 x 512
+    (1, 1024),           # 7 x 7 x 1024: printed "s2" in Table 1, an erratum;
+                         # stride 1 keeps the 7 x 7 map the next rows expect
+]
+STEM_CHANNELS = 32
+
+
+def scale_channels(channels, width_mult, min_channels=8):
+    """TF-slim's rule for the width multiplier alpha: ``max(int(c * alpha), 8)``."""
+    return max(int(channels * width_mult), min_channels)
+
+
+class MobileNetV1(nn.Module):
+    """MobileNet v1: a 3x3 stem, 13 depthwise separable layers, average pool, FC.
+
+    Args:
+        width_mult: alpha, the width multiplier that thins every layer.
+        num_classes: outputs of the final fully connected layer.
+        dropout: dropout before the classifier (TF-slim keeps 0.999 of units).
+        layers: rows of ``(stride, c_out)``, by default Table 1's.
+    """
+
+    def __init__(self, width_mult=1.0, num_classes=1000, dropout=0.001, layers=MOBILENET_V1_LAYERS):
+        super().__init__()
+        if isinstance(width_mult, bool) or not isinstance(width_mult, (int, float)):
+            raise TypeError(f"width_mult must be a number, got {width_mult!r}")
+        if not width_mult > 0:
+            raise ValueError(f"width_mult must be > 0, got {width_mult!r}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        c_in = scale_channels(STEM_CHANNELS, width_mult)
+        blocks = [ConvBNAct(3, c_in, 3, stride=2)]  # Conv / s2, 3x3x3x32
+        for stride, c_out in layers:
+            c_out = scale_channels(c_out, width_mult)
+            blocks.append(DepthwiseSeparable(c_in, c_out, stride))
+            c_in = c_out
+        self.features = nn.Sequential(*blocks)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)  # "Avg Pool / s1, Pool 7x7" at 224
+        self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in, num_classes))
+        self.width_mult = width_mult
+
+    def forward(self, x):
+        x = self.features(x)           # (B, 1024 alpha, H/32, W/32)
+        x = self.avgpool(x).flatten(1)  # (B, 1024 alpha)
+        return self.classifier(x)       # (B, num_classes)
+
+
+@register_model
+def mobilenet_v1(*, width_mult=1.0, num_classes=1000, dropout=0.001):
+    """MobileNet v1 from "MobileNets" (https://arxiv.org/abs/1704.04861).
+
+    The resolution multiplier rho is simply the input size: 224 rho.
+    """
+    return MobileNetV1(width_mult=width_mult, num_classes=num_classes, dropout=dropout)

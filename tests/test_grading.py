@@ -1,0 +1,173 @@
+"""The exercise checkers' machinery: right answers pass, anything else gets a kind message.
+
+A checker must never raise on what a student types: ``None``, text, a list, a
+tensor... Each gives a falsy :class:`Verdict` whose message a student can read.
+"""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lightnets_edu.exercises._grading import UNANSWERED, Verdict, check_choice, check_number
+
+HINT = "multiply the kernel area by the channels and the output size."
+EXPECTED = 1234
+
+
+def short(value):
+    """A test id: the answer's repr, cut short."""
+    return repr(value)[:24]
+
+
+def number(answer, **kwargs):
+    return check_number(answer, EXPECTED, hint=HINT, **kwargs)
+
+
+def choice(answer):
+    return check_choice(answer, "b", ["a", "b", "c"], hint=HINT, explain="b is the one.")
+
+
+def assert_readable(verdict):
+    """A Verdict with a one-line message a student can read, never a traceback."""
+    assert isinstance(verdict, Verdict)
+    message = repr(verdict)
+    assert isinstance(message, str) and message.strip() and "\n" not in message
+    assert "Traceback" not in message and str(verdict) == message
+
+
+# ---------------------------------------------------------------- check_number
+
+@pytest.mark.parametrize("answer", [
+    1234, 1234.0, "1234", " 1,234 ", "1_234", "1.234e3", Fraction(1234),
+    np.int64(1234), np.float32(1234), torch.tensor(1234), torch.tensor(1234.0),
+], ids=short)
+def test_number_right_answers(answer):
+    verdict = number(answer)
+    assert verdict and repr(verdict).startswith("Correct")
+    assert "1,234" in repr(verdict)
+
+
+def test_number_explain_follows_a_right_answer():
+    assert repr(number(1234, explain="Well done.")) == "Correct: 1,234. Well done."
+
+
+def test_number_wrong_answer_gets_the_hint():
+    verdict = number(1000)
+    assert not verdict and repr(verdict).startswith("Not quite") and HINT in repr(verdict)
+    assert_readable(verdict)
+
+
+def test_number_known_mistake_gets_its_message():
+    mistakes = {2 * EXPECTED: "That is FLOPs: one MAC is two FLOPs.", EXPECTED + 16: "No bias here."}
+    verdict = number("2,468", mistakes=mistakes)
+    assert not verdict and "That is FLOPs" in repr(verdict) and HINT not in repr(verdict)
+    assert "No bias here." in repr(number(1250, mistakes=mistakes))
+
+
+def test_number_relative_tolerance():
+    assert number(1234.5, rel_tol=1e-3)
+    assert not number(1234.5)  # exact by default
+    assert not number(1250, rel_tol=1e-3)
+
+
+@pytest.mark.parametrize("answer", [
+    None, ..., "", "abc", "12 34", "nan", "inf", "1/0", [1, 2], [1234], (1234,), {}, {1234}, float("nan"),
+    float("inf"), -float("inf"), True, False, torch.tensor([1234, 1]), torch.tensor(float("nan")),
+    torch.zeros(0), np.array([1, 2]), np.float64("nan"), object(), int, b"1234", 1233, -1234, "1e999",
+    10 ** 400,
+], ids=short)
+def test_number_bad_answers_are_wrong_not_errors(answer):
+    verdict = number(answer)
+    assert not verdict
+    assert_readable(verdict)
+
+
+@pytest.mark.parametrize("answer", [None, ...])
+def test_number_unanswered(answer):
+    assert repr(number(answer)) == UNANSWERED
+
+
+def test_number_thousands_separators_are_read():
+    assert number("1,234") and not number("1,235")
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (np.True_, 1), (torch.tensor(True), 1), (1 + 0j, 1), (np.complex128(1234), EXPECTED),
+], ids=short)
+def test_number_bools_and_complex_in_disguise_are_not_numbers(answer, expected):
+    assert not check_number(answer, expected, hint=HINT)
+
+
+@pytest.mark.parametrize("answer, kwargs, expected_words", [
+    ("1/0", {}, "Expected a number"),
+    ("1e999", {}, "finite"),
+    (10 ** 400, {"rel_tol": 1e-3}, "Not quite"),
+], ids=short)
+def test_number_messages_are_plain_language(answer, kwargs, expected_words):
+    message = repr(number(answer, **kwargs))
+    assert expected_words in message and "Error" not in message
+
+
+@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.fractions(), st.decimals(),
+                 st.complex_numbers(), st.text(max_size=20), st.binary(max_size=8),
+                 st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=2), st.integers(), max_size=2)))
+def test_number_never_raises(answer):
+    verdict = number(answer, mistakes={2 * EXPECTED: "FLOPs, not MACs."})
+    assert_readable(verdict)
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        assert bool(verdict) == (answer == EXPECTED)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_number_tolerance_never_raises(answer):
+    verdict = number(answer, rel_tol=1e-3)
+    assert_readable(verdict)
+    assert bool(verdict) == math.isclose(answer, EXPECTED, rel_tol=1e-3)
+
+
+# ---------------------------------------------------------------- check_choice
+
+@pytest.mark.parametrize("answer", ["b", "B", " b ", np.str_("b")], ids=short)
+def test_choice_right_answers(answer):
+    verdict = choice(answer)
+    assert verdict and repr(verdict) == "Correct: 'b'. b is the one."
+
+
+def test_choice_wrong_option_gets_the_hint():
+    verdict = choice("a")
+    assert not verdict and HINT in repr(verdict)
+    assert_readable(verdict)
+
+
+def test_choice_words_as_options():
+    options = ["depthwise", "pointwise"]
+    assert check_choice("Pointwise", "pointwise", options, hint=HINT)
+    assert not check_choice("depthwise", "pointwise", options, hint=HINT)
+
+
+@pytest.mark.parametrize("answer", [
+    None, ..., "", "d", "ab", "1,234", 2, 1.0, True, ["b"], {"b"}, {}, float("nan"), torch.tensor([1, 2]),
+    torch.tensor(1), np.int64(1), object(), b"b",
+], ids=short)
+def test_choice_bad_answers_are_wrong_not_errors(answer):
+    verdict = choice(answer)
+    assert not verdict
+    assert_readable(verdict)
+
+
+@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5),
+                 st.lists(st.text(max_size=2), max_size=3)))
+def test_choice_never_raises(answer):
+    verdict = choice(answer)
+    assert_readable(verdict)
+    assert bool(verdict) == (isinstance(answer, str) and answer.strip().lower() == "b")
+
+
+def test_verdict_is_truthy_only_when_correct():
+    assert Verdict(True, "Correct: 1.") and not Verdict(False, "Not quite.")
+    assert repr(Verdict(False, "Not quite.")) == "Not quite."
