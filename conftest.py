@@ -1,4 +1,5 @@
-"""Shared test settings: deterministic torch, and hypothesis profiles."""
+"""Shared test settings for tests/ and the nbval notebook items: deterministic
+torch, hypothesis profiles, and the 90 s budget of each chapter notebook."""
 
 import os
 
