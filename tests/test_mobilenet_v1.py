@@ -18,16 +18,19 @@ def conv_bn(c_in, c_out, kernel, hw, groups=1):
     return cost.conv2d(c_in, c_out, kernel, hw, groups=groups) + cost.batchnorm(c_out)
 
 
-def mobilenet_v1_cost(alpha, resolution, num_classes=1000):
+def mobilenet_v1_cost(alpha, resolution, num_classes=1000, rows=MOBILENET_V1_LAYERS, separable=True):
     """Table 1 walked row by row with the closed forms of chapter 1."""
     width = lambda c: max(int(c * alpha), 8)  # noqa: E731
     hw = cost.conv_out_size(resolution, 3, 2, 1)
     c_in = width(32)
     total = conv_bn(3, c_in, 3, hw)
-    for stride, c_out in MOBILENET_V1_LAYERS:
+    for stride, c_out in rows:
         hw = cost.conv_out_size(hw, 3, stride, 1)
         c_out = width(c_out)
-        total += conv_bn(c_in, c_in, 3, hw, groups=c_in) + conv_bn(c_in, c_out, 1, hw)
+        if separable:
+            total += conv_bn(c_in, c_in, 3, hw, groups=c_in) + conv_bn(c_in, c_out, 1, hw)
+        else:
+            total += conv_bn(c_in, c_out, 3, hw)
         c_in = c_out
     return total + cost.linear(c_in, num_classes)
 
@@ -42,6 +45,18 @@ def test_width_multipliers_of_table_6(alpha):
 def test_resolutions_of_table_7(resolution):
     report = profile(mobilenet_v1(), (1, 3, resolution, resolution))
     assert cost.Cost(report.params, report.macs) == mobilenet_v1_cost(1.0, resolution)
+
+
+def test_conv_mobilenet_of_table_4():
+    report = profile(get_model("mobilenet_v1_conv"))
+    assert cost.Cost(report.params, report.macs) == mobilenet_v1_cost(1.0, 224, separable=False)
+
+
+def test_shallow_mobilenet_of_table_5():
+    report = profile(get_model("mobilenet_v1_shallow"))
+    five_removed = MOBILENET_V1_LAYERS[:6] + MOBILENET_V1_LAYERS[11:]
+    assert [row[1] for row in MOBILENET_V1_LAYERS[6:11]] == [512] * 5
+    assert cost.Cost(report.params, report.macs) == mobilenet_v1_cost(1.0, 224, rows=five_removed)
 
 
 def test_shape_registry_and_layer_count():

@@ -9,7 +9,7 @@ from torch import nn
 from ..layers import ConvBNAct, DepthwiseSeparable
 from . import register_model
 
-__all__ = ["MobileNetV1", "mobilenet_v1", "MOBILENET_V1_LAYERS"]
+__all__ = ["MobileNetV1", "mobilenet_v1", "mobilenet_v1_conv", "mobilenet_v1_shallow", "MOBILENET_V1_LAYERS"]
 
 # The body of Table 1, one row per depthwise separable layer ("Conv dw / s",
 # then "Conv / s1" 1x1): (stride of the depthwise conv, output channels of the
@@ -29,6 +29,7 @@ MOBILENET_V1_LAYERS = [
                          # stride 1 keeps the 7 x 7 map the next rows expect
 ]
 STEM_CHANNELS = 32
+SHALLOW_REMOVED = range(6, 11)  # the "5x" rows, removed in Table 5's shallow MobileNet
 
 
 def scale_channels(channels, width_mult, min_channels=8):
@@ -44,21 +45,31 @@ class MobileNetV1(nn.Module):
         num_classes: outputs of the final fully connected layer.
         dropout: dropout before the classifier (TF-slim keeps 0.999 of units).
         layers: rows of ``(stride, c_out)``, by default Table 1's.
+        separable: ``False`` builds Table 4's "Conv MobileNet", with a full 3x3
+            convolution (+ BN + ReLU) in place of every depthwise separable layer.
     """
 
-    def __init__(self, width_mult=1.0, num_classes=1000, dropout=0.001, layers=MOBILENET_V1_LAYERS):
+    def __init__(self, width_mult=1.0, num_classes=1000, dropout=0.001, layers=MOBILENET_V1_LAYERS,
+                 separable=True):
         super().__init__()
         if isinstance(width_mult, bool) or not isinstance(width_mult, (int, float)):
             raise TypeError(f"width_mult must be a number, got {width_mult!r}")
         if not width_mult > 0:
             raise ValueError(f"width_mult must be > 0, got {width_mult!r}")
+        if not isinstance(separable, bool):
+            raise TypeError(f"separable must be True or False, got {separable!r}")
+        if not layers:
+            raise ValueError(f"layers must hold at least one (stride, c_out) row, got {layers!r}")
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         c_in = scale_channels(STEM_CHANNELS, width_mult)
         blocks = [ConvBNAct(3, c_in, 3, stride=2)]  # Conv / s2, 3x3x3x32
         for stride, c_out in layers:
             c_out = scale_channels(c_out, width_mult)
-            blocks.append(DepthwiseSeparable(c_in, c_out, stride))
+            if separable:
+                blocks.append(DepthwiseSeparable(c_in, c_out, stride))
+            else:
+                blocks.append(ConvBNAct(c_in, c_out, 3, stride))
             c_in = c_out
         self.features = nn.Sequential(*blocks)
         self.avgpool = nn.AdaptiveAvgPool2d(1)  # "Avg Pool / s1, Pool 7x7" at 224
@@ -78,3 +89,16 @@ def mobilenet_v1(*, width_mult=1.0, num_classes=1000, dropout=0.001):
     The resolution multiplier rho is simply the input size: 224 rho.
     """
     return MobileNetV1(width_mult=width_mult, num_classes=num_classes, dropout=dropout)
+
+
+@register_model
+def mobilenet_v1_conv(*, width_mult=1.0, num_classes=1000, dropout=0.001):
+    """Table 4's "Conv MobileNet": MobileNet v1 with full 3x3 convolutions, same widths."""
+    return MobileNetV1(width_mult=width_mult, num_classes=num_classes, dropout=dropout, separable=False)
+
+
+@register_model
+def mobilenet_v1_shallow(*, width_mult=1.0, num_classes=1000, dropout=0.001):
+    """Table 5's "Shallow MobileNet": the five 14 x 14 x 512 separable layers removed."""
+    layers = [row for i, row in enumerate(MOBILENET_V1_LAYERS) if i not in SHALLOW_REMOVED]
+    return MobileNetV1(width_mult=width_mult, num_classes=num_classes, dropout=dropout, layers=layers)
