@@ -1,0 +1,186 @@
+"""lightnets_edu.train: a seeded fit that repeats bitwise, restores global settings, and checks its input."""
+
+import random
+import warnings
+
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from lightnets_edu import data
+from lightnets_edu.train import History, evaluate, fit
+
+
+@pytest.fixture(scope="module")
+def split():
+    return data.digits(image_size=8, channels=1)  # the raw 8x8 digits: a tiny model learns them in seconds
+
+
+def tiny_cnn(seed=0):
+    torch.manual_seed(seed)  # fit seeds training, not the model's initial weights
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),  # (B, 8, 8, 8)
+        nn.Flatten(), nn.Dropout(0.1), nn.Linear(8 * 8 * 8, 10),       # dropout: fit's seed must cover it
+    )
+
+
+def run(split, **kwargs):
+    model = tiny_cnn()
+    kwargs = {"epochs": 2, "threads": 1, "progress": False, **kwargs}
+    return model, fit(model, split, **kwargs)
+
+
+def test_same_seed_gives_identical_history(split):
+    _, first = run(split)
+    _, second = run(split)
+    assert first == second  # every float bitwise equal
+    assert first.to_frame().equals(second.to_frame())
+
+
+def test_fresh_loaders_with_the_same_seed_give_identical_history(split):
+    histories = [fit(tiny_cnn(), data.loaders(split, seed=3), epochs=1, threads=1, progress=False) for _ in range(2)]
+    assert histories[0] == histories[1]
+
+
+def test_another_seed_gives_another_history(split):
+    _, first = run(split)
+    _, other = run(split, seed=1)
+    assert first != other
+
+
+def test_training_learns(split):
+    model, history = run(split)
+    assert history.epochs == 2
+    assert history.final["test_acc"] > 0.8  # chance is 0.1
+    assert history.train_loss[1] < history.train_loss[0]
+    assert evaluate(model, data.loaders(split).test) == (history.test_loss[-1], history.test_acc[-1])
+
+
+def test_adam_learns_too(split):
+    _, history = run(split, optimizer="adam", lr=1e-2, weight_decay=1e-4, batch_size=32)
+    assert history.final["test_acc"] > 0.8
+
+
+def test_model_is_left_in_eval_mode(split):
+    model, _ = run(split, epochs=1)
+    assert not model.training and not any(m.training for m in model.modules())
+
+
+def test_global_settings_and_random_state_are_restored(split):
+    model = tiny_cnn()
+    threads = torch.get_num_threads()
+    torch.manual_seed(123)
+    random.seed(123)
+    torch_state, python_state = torch.get_rng_state(), random.getstate()
+    assert not torch.are_deterministic_algorithms_enabled()
+
+    fit(model, split, epochs=1, threads=threads + 1, progress=False)
+
+    assert torch.get_num_threads() == threads
+    assert not torch.are_deterministic_algorithms_enabled()
+    assert torch.equal(torch.get_rng_state(), torch_state) and random.getstate() == python_state
+
+
+def test_settings_are_restored_after_an_error(split):
+    threads = torch.get_num_threads()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        broken = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))  # 3 outputs for 10 classes: the loss fails
+        with pytest.raises((IndexError, RuntimeError)):
+            fit(broken, split, epochs=1, threads=threads + 1, progress=False)
+        assert torch.get_num_threads() == threads
+        assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)
+
+
+def test_progress_bar_can_be_switched_off(split, capsys):
+    run(split, epochs=1, progress=False)
+    assert capsys.readouterr() == ("", "")
+    run(split, epochs=1, progress=True)
+    assert "23/23" in capsys.readouterr().err  # 1438 images in batches of 64
+
+
+def test_history_views(split):
+    _, history = run(split)
+    frame = history.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == ["train_loss", "train_acc", "test_loss", "test_acc"]
+    assert list(frame.index) == [1, 2] and frame.index.name == "epoch"
+    assert frame.loc[2, "test_acc"] == history.test_acc[1] == history.final["test_acc"]
+    assert history.final["epoch"] == 2
+    assert repr(history).startswith("History(2 epochs; last: train loss ")
+    assert all(0 <= a <= 1 for a in history.train_acc + history.test_acc)
+
+
+def test_empty_history():
+    assert repr(History()) == "History(0 epochs)"
+    with pytest.raises(ValueError, match="empty"):
+        History().final
+
+
+def test_evaluate(split):
+    model = tiny_cnn()
+    model.train()
+    result = evaluate(model, data.loaders(split, batch_size=100).test)
+    loss, accuracy = result
+    assert (loss, accuracy) == (result.loss, result.accuracy)
+    assert loss > 0 and 0 <= accuracy <= 1
+    assert not model.training
+
+
+def test_mobilenet_v1_runs_on_digits():
+    """The course's real models train with the same call (a few batches, to stay fast)."""
+    from lightnets_edu.models import mobilenet_v1
+
+    small = data.digits(max_train=64, max_test=32)  # 3x32x32, like CIFAR-10
+    torch.manual_seed(0)
+    model = mobilenet_v1(width_mult=0.25, num_classes=small.num_classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # on a CPU every op it uses has a deterministic kernel
+        history = fit(model, small, epochs=1, batch_size=32, threads=1, progress=False)
+    assert history.epochs == 1 and not model.training
+    assert repr(history).startswith("History(1 epoch; last:")
+
+
+# ---------------------------------------------------------------- bad input
+
+BAD = [
+    # (kwargs, exception, words the message must contain)
+    ({"epochs": 0}, ValueError, ["epochs", "0", "positive"]),
+    ({"epochs": 1.5}, TypeError, ["epochs", "1.5", "integer"]),
+    ({"lr": 0}, ValueError, ["lr", "0", "> 0"]),
+    ({"lr": -0.1}, ValueError, ["lr", "-0.1"]),
+    ({"lr": float("nan")}, ValueError, ["lr", "nan", "finite"]),
+    ({"lr": "0.1"}, TypeError, ["lr", "'0.1'", "number"]),
+    ({"optimizer": "rmsprop"}, ValueError, ["optimizer='rmsprop'", "adam", "sgd"]),
+    ({"optimizer": torch.optim.SGD}, TypeError, ["optimizer", "name"]),
+    ({"momentum": 1.0}, ValueError, ["momentum", "1.0", "[0, 1)"]),
+    ({"weight_decay": -1e-4}, ValueError, ["weight_decay", "-0.0001", ">= 0"]),
+    ({"batch_size": 0}, ValueError, ["batch_size", "0"]),
+    ({"seed": -1}, ValueError, ["seed", "-1"]),
+    ({"threads": 0}, ValueError, ["threads", "0"]),
+    ({"progress": "no"}, TypeError, ["progress", "'no'", "True or False"]),
+]
+
+
+@pytest.mark.parametrize("kwargs, exc, words", BAD, ids=[next(iter(c[0])) + f"-{i}" for i, c in enumerate(BAD)])
+def test_bad_arguments_are_rejected_clearly(split, kwargs, exc, words):
+    with pytest.raises(exc) as info:
+        fit(tiny_cnn(), split, **{"progress": False, **kwargs})
+    for word in words:
+        assert word in str(info.value), f"{word!r} missing from: {info.value}"
+
+
+def test_bad_model_and_data(split):
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
+        fit("resnet", split)
+    with pytest.raises(TypeError, match="data must be a lightnets_edu.data.Split .* got TensorDataset"):
+        fit(tiny_cnn(), split.train)
+    with pytest.raises(ValueError, match="batch_size=32 applies only when data is a Split"):
+        fit(tiny_cnn(), data.loaders(split), batch_size=32)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        fit(nn.Flatten(), split, progress=False)
+    with pytest.raises(TypeError, match="loader must be a torch.utils.data.DataLoader, got list"):
+        evaluate(tiny_cnn(), [split.test.tensors])
