@@ -7,3 +7,4 @@ is truthy only for a right answer. Expected answers are computed from
 
 from ._grading import Verdict, check_choice, check_number  # noqa: F401
 from .ch01 import *  # noqa: F401,F403
+from .ch02 import *  # noqa: F401,F403
