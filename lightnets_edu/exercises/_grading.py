@@ -10,7 +10,7 @@ import math
 from fractions import Fraction
 from numbers import Real
 
-__all__ = ["Verdict", "check_number", "check_choice"]
+__all__ = ["Verdict", "check_number", "check_choice", "distinct_mistakes"]
 
 UNANSWERED = "No answer yet: replace the `...` with your answer and run the cell again."
 
@@ -61,6 +61,17 @@ def _close(a, b, rel_tol):
         return a == b
     a, b = Fraction(a), Fraction(b)  # exact: no overflow for huge integers
     return abs(a - b) <= Fraction(rel_tol) * max(abs(a), abs(b))
+
+
+def distinct_mistakes(expected, **slips):
+    """``{wrong value: message}`` from named ``(value, message)`` slips.
+
+    Asserts that no slip equals the answer or another slip, so each message
+    can only be shown for the mistake it describes.
+    """
+    values = [value for value, _ in slips.values()]
+    assert expected not in values and len(set(values)) == len(values), "ambiguous mistakes"
+    return dict(slips.values())
 
 
 def check_number(answer, expected, *, hint, mistakes=None, rel_tol=0.0, explain=""):

@@ -27,7 +27,7 @@ exercise   question (constants)
 from fractions import Fraction
 
 from .. import cost
-from ._grading import check_number
+from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_01_1", "check_01_2", "check_01_3", "check_01_4", "check_01_5"]
 
@@ -43,13 +43,6 @@ EX4_CHANNELS, EX4_KERNEL, EX4_SIZE = 128, 5, 28
 EX5_CHANNELS, EX5_KERNEL, EX5_SIZE = 512, 3, 14
 
 
-def _slips(expected, **slips):
-    """``{wrong value: message}``; each slip must differ from the answer and from the others."""
-    values = [value for value, _ in slips.values()]
-    assert expected not in values and len(set(values)) == len(values), "ambiguous mistakes"
-    return dict(slips.values())
-
-
 def check_01_1(answer):
     """MACs of a 3x3 conv, 64 -> 128 channels, stride 2, padding 1, on a 56 x 56 input (batch 1)."""
     out = cost.conv_out_size(EX1_SIZE, EX1_KERNEL, stride=EX1_STRIDE, padding=EX1_PADDING)
@@ -59,7 +52,7 @@ def check_01_1(answer):
         answer, conv.macs,
         hint="first find the output size with floor((H + 2p - K) / s) + 1, then multiply "
              "K*K*C_in*C_out by H_out*W_out.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             conv.macs,
             flops=(conv.flops, "That is the FLOP count: one MAC is a multiply and an add, "
                                "2 FLOPs. The question asks for MACs."),
@@ -86,7 +79,7 @@ def check_01_2(answer):
     return check_number(
         answer, expected,
         hint="count the conv's weights K*K*C_in*C_out, then what batch norm *learns* per channel.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             expected,
             no_bn=(conv.params, "That is the conv alone. Batch norm learns a scale (gamma) and "
                                 "a shift (beta) per channel."),
@@ -113,7 +106,7 @@ def check_01_3(answer):
         answer, conv.macs,
         hint="each filter sees only C_in / g input channels; everything else is as for a "
              "standard convolution.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             conv.macs,
             groups=(dense.macs, f"That ignores the groups: each filter sees only "
                                 f"{c}/{g} = {c // g} input channels, so the cost is g = {g} "
@@ -144,7 +137,7 @@ def check_01_4(answer):
         answer, expected, rel_tol=1e-6,
         hint="a stack of n stride-1 3x3 convs has a (2n+1) x (2n+1) receptive field; compare "
              "n * 9 * C^2 with 25 * C^2 MACs per output position.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             expected,
             four=(fraction_of(4), "Four 3x3 layers see a 9 x 9 window, not 5 x 5: the "
                                   "'four 3x3 filters' picture counts overlapping patches, not "
@@ -171,7 +164,7 @@ def check_01_5(answer):
         answer, expected, rel_tol=1e-3,
         hint="divide the standard cost K^2*M*N*H*W by the depthwise K^2*M*H*W plus the pointwise "
              "M*N*H*W cost; three significant figures are enough.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             expected,
             pointwise_only=(Fraction(standard.macs, cost.pointwise_conv(c, c, hw).macs),
                             f"That is K^2 = {k * k}: you compared with the pointwise 1x1 conv "

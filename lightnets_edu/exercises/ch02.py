@@ -27,7 +27,7 @@ from fractions import Fraction
 
 from .. import cost
 from ..widgets import mobilenet_v1_cost
-from ._grading import check_number
+from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_02_1", "check_02_2", "check_02_3", "check_02_4", "check_02_5"]
 
@@ -41,13 +41,6 @@ EX3_C_OUT, EX3_KERNEL = 512, 3
 EX4_SIZE, EX4_KERNEL, EX4_STRIDE, EX4_PADDING = 7, 3, 2, 1
 # exercise 5: both multipliers
 EX5_ALPHA, EX5_RESOLUTION = 0.5, 160
-
-
-def _slips(expected, **slips):
-    """``{wrong value: message}``; each slip must differ from the answer and from the others."""
-    values = [value for value, _ in slips.values()]
-    assert expected not in values and len(set(values)) == len(values), "ambiguous mistakes"
-    return dict(slips.values())
 
 
 def _ex2_alphas():
@@ -66,7 +59,7 @@ def check_02_1(answer):
     return check_number(
         answer, block.macs,
         hint="add the depthwise part D_K^2 M D_F^2 and the pointwise part M N D_F^2.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             block.macs,
             flops=(block.flops, "That is the FLOP count (2 per MAC). The question asks for MACs."),
             standard=(standard.macs, "That is the standard 3x3 convolution the block replaces: "
@@ -92,7 +85,7 @@ def check_02_2(answer):
         answer, best, rel_tol=1e-9,
         hint="MACs grow roughly as alpha^2: start near sqrt(budget / MACs at alpha = 1), then "
              "compute the exact MACs of the neighbouring grid points.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             best,
             over=(over, f"alpha = {over:g} needs {over_macs:,} MACs, over the budget of {EX2_BUDGET:,}."),
             linear=(float(int(EX2_BUDGET / mobilenet_v1_cost(1.0, EX2_RESOLUTION).macs / EX2_STEP) * EX2_STEP),
@@ -109,7 +102,7 @@ def check_02_3(answer):
     return check_number(
         answer, ratio, rel_tol=1e-3,
         hint="divide D_K^2 M D_F^2 + M N D_F^2 by D_K^2 M N D_F^2 term by term.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             ratio,
             inverse=(1 / ratio, "That is how many times cheaper the separable layer is; the question "
                                 "asks for the ratio separable / standard, a number below 1."),
@@ -127,7 +120,7 @@ def check_02_4(answer):
     return check_number(
         answer, out,
         hint="use floor((H + 2p - K) / s) + 1 with H = 7, p = 1, K = 3, s = 2.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             out,
             same=(EX4_SIZE, "That is what the table needs next (the 7x7 average pool), and what "
                             "stride 1 gives. With the printed stride 2 the map shrinks."),
@@ -149,7 +142,7 @@ def check_02_5(answer):
         answer, exact.macs, rel_tol=0.0,
         hint="build mobilenet_v1(width_mult=0.5) and profile it at (1, 3, 160, 160), or add up the "
              "layers of Table 1 with every channel count halved and every map scaled to 160.",
-        mistakes=_slips(
+        mistakes=distinct_mistakes(
             exact.macs,
             flops=(exact.flops, "That is the FLOP count (2 per MAC). The question asks for MACs."),
             approx=(round(full * EX5_ALPHA ** 2 * rho ** 2),
