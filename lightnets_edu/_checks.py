@@ -5,7 +5,8 @@ value) or a ``ValueError`` (right kind, impossible value) whose message names
 the argument, the value it got and what was expected.
 """
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 
 def positive_int(name, value):
@@ -43,4 +44,29 @@ def boolean(name, value):
     """Return ``value`` if it is a bool, or raise."""
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return value
+
+
+def number(name, value, expected):
+    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number {expected}, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number {expected}, got {value!r}")
+    return float(value)
+
+
+def positive_number(name, value):
+    """Return ``value`` as a float, or raise if it is not a number > 0."""
+    value = number(name, value, "> 0")
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return value
+
+
+def nonnegative_number(name, value):
+    """Return ``value`` as a float, or raise if it is not a number >= 0."""
+    value = number(name, value, ">= 0")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
     return value

@@ -30,13 +30,13 @@ bar) or print a fallback line whose reason depends on the machine.
 import os
 from collections import namedtuple
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from ._checks import boolean, nonnegative_int, positive_int
+from ._checks import boolean, nonnegative_int, number, positive_int
 
 __all__ = ["Split", "Loaders", "DATASETS", "digits", "cifar10", "load", "loaders", "default_root"]
 
@@ -288,8 +288,7 @@ def _channels(value):
 
 def _fraction(name, value):
     """``value`` as a float strictly between 0 and 1."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {value!r} ({type(value).__name__})")
+    value = number(name, value, "between 0 and 1")
     if not 0 < value < 1:
         raise ValueError(f"{name} must be strictly between 0 and 1, got {value!r}")
     return float(value)

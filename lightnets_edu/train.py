@@ -22,12 +22,10 @@ histories on one CPU. Progress bars are not reproducible output: pass
 ``# NBVAL_IGNORE_OUTPUT``.
 """
 
-import math
 import random
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from numbers import Real
 
 import pandas as pd
 import torch
@@ -36,7 +34,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from ._checks import boolean, nonnegative_int, positive_int
+from ._checks import boolean, nonnegative_int, nonnegative_number, number, positive_int, positive_number
 from .data import Split, loaders
 
 __all__ = ["History", "Evaluation", "OPTIMIZERS", "fit", "evaluate"]
@@ -148,9 +146,9 @@ def fit(model, data, epochs=5, lr=None, optimizer="sgd", momentum=0.9, weight_de
     _check_model(model)
     epochs = positive_int("epochs", epochs)
     optimizer = _optimizer_name(optimizer)
-    lr = OPTIMIZERS[optimizer] if lr is None else _positive_number("lr", lr)
+    lr = OPTIMIZERS[optimizer] if lr is None else positive_number("lr", lr)
     momentum = _momentum(momentum)
-    weight_decay = _nonnegative_number("weight_decay", weight_decay)
+    weight_decay = nonnegative_number("weight_decay", weight_decay)
     seed = nonnegative_int("seed", seed)
     threads = positive_int("threads", threads)
     progress = boolean("progress", progress)
@@ -266,30 +264,8 @@ def _optimizer_name(name):
     return name
 
 
-def _number(name, value, expected):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number {expected}, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number {expected}, got {value!r}")
-    return float(value)
-
-
-def _positive_number(name, value):
-    value = _number(name, value, "> 0")
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return value
-
-
-def _nonnegative_number(name, value):
-    value = _number(name, value, ">= 0")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return value
-
-
 def _momentum(value):
-    value = _number("momentum", value, "in [0, 1)")
+    value = number("momentum", value, "in [0, 1)")
     if not 0 <= value < 1:
         raise ValueError(f"momentum must be in [0, 1), got {value!r}")
     return value

@@ -18,6 +18,7 @@ ipywidgets, matplotlib and pandas are imported inside the functions, so
 from fractions import Fraction
 
 from . import cost
+from .models.mobilenet_v1 import mobilenet_v1_cost
 
 __all__ = ["conv_cost_table", "conv_cost_view", "conv_cost_explorer", "conv_cost_figure"]
 
@@ -158,7 +159,7 @@ def conv_cost_figure(channels=256, hw=28, kernels=(1, 3, 5, 7, 9), groups=(1, 4,
 
 # ---------------------------------------------------------------- chapter 2: MobileNet v1 knobs
 
-__all__ += ["PAPER_V1_IMAGENET", "mobilenet_v1_cost", "mobilenet_v1_sweep", "mobilenet_v1_view",
+__all__ += ["PAPER_V1_IMAGENET", "mobilenet_v1_sweep", "mobilenet_v1_view",
             "mobilenet_v1_explorer", "mobilenet_v1_figure"]
 
 #: ImageNet top-1 accuracy (%) reported in the MobileNet paper (Howard et al., 2017),
@@ -170,38 +171,6 @@ PAPER_V1_IMAGENET = {
 }
 V1_WIDTHS = (0.25, 0.5, 0.75, 1.0)
 V1_RESOLUTIONS = (128, 160, 192, 224)
-
-
-def mobilenet_v1_cost(width_mult=1.0, resolution=224, num_classes=1000, batchnorm=True):
-    """Params and MACs of MobileNet v1 in closed form, from Table 1's rows.
-
-    Uses the same rows and channel rounding as :class:`lightnets_edu.models.MobileNetV1`
-    (``MOBILENET_V1_LAYERS``, ``scale_channels``), and :mod:`lightnets_edu.cost`
-    for every layer, so it equals ``profile(model).params / .macs`` without
-    building the model. ``batchnorm=False`` leaves out batch norm's ``2C``
-    parameters per layer (the convention of the paper's tables).
-    """
-    from ._checks import positive_int
-    from .models.mobilenet_v1 import MOBILENET_V1_LAYERS, STEM_CHANNELS, scale_channels
-
-    if isinstance(width_mult, bool) or not isinstance(width_mult, (int, float)) or not width_mult > 0:
-        raise ValueError(f"width_mult must be a number > 0, got {width_mult!r}")
-    resolution = positive_int("resolution", resolution)
-    num_classes = positive_int("num_classes", num_classes)
-
-    def bn(channels):
-        return cost.batchnorm(channels) if batchnorm else cost.Cost(0, 0)
-
-    size = cost.conv_out_size(resolution, 3, stride=2, padding=1)
-    c_in = scale_channels(STEM_CHANNELS, width_mult)
-    total = cost.conv2d(3, c_in, 3, size) + bn(c_in)
-    for stride, c_out in MOBILENET_V1_LAYERS:
-        c_out = scale_channels(c_out, width_mult)
-        size = cost.conv_out_size(size, 3, stride=stride, padding=1)
-        total = total + cost.depthwise_conv(c_in, 3, size) + bn(c_in)
-        total = total + cost.pointwise_conv(c_in, c_out, size) + bn(c_out)
-        c_in = c_out
-    return total + cost.linear(c_in, num_classes)
 
 
 def mobilenet_v1_sweep(widths=V1_WIDTHS, resolutions=V1_RESOLUTIONS):

@@ -9,7 +9,7 @@ import torch
 
 from lightnets_edu import cost, widgets
 from lightnets_edu.exercises import ch02
-from lightnets_edu.models import mobilenet_v1, mobilenet_v1_shallow
+from lightnets_edu.models import mobilenet_v1, mobilenet_v1_cost, mobilenet_v1_shallow
 from lightnets_edu.profile import profile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -88,27 +88,28 @@ def test_notebook_uses_every_checker():
 @pytest.mark.parametrize("alpha,res", [(1.0, 224), (0.75, 192), (0.5, 160), (0.25, 128), (0.6, 96), (1.4, 256)])
 def test_closed_form_cost_equals_the_profiled_model(alpha, res):
     measured = profile(mobilenet_v1(width_mult=alpha), input_size=(1, 3, res, res))
-    assert widgets.mobilenet_v1_cost(alpha, res) == cost.Cost(params=measured.params, macs=measured.macs)
+    assert mobilenet_v1_cost(alpha, res) == cost.Cost(params=measured.params, macs=measured.macs)
 
 
 def test_closed_form_without_batchnorm():
     model = mobilenet_v1()
     bn = sum(p.numel() for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d) for p in m.parameters())
-    assert widgets.mobilenet_v1_cost(batchnorm=False).params == widgets.mobilenet_v1_cost().params - bn
+    assert mobilenet_v1_cost(batchnorm=False).params == mobilenet_v1_cost().params - bn
 
 
 def test_paper_headline_numbers_are_reproduced():
     # the paper's printed 569M / 4.2M (Table 6) and the shallow model's 307M / 2.9M (Table 5)
-    assert round(widgets.mobilenet_v1_cost().macs / 1e6) == 569
-    assert round(widgets.mobilenet_v1_cost().params / 1e6, 1) == 4.2
+    assert round(mobilenet_v1_cost().macs / 1e6) == 569
+    assert round(mobilenet_v1_cost().params / 1e6, 1) == 4.2
     shallow = profile(mobilenet_v1_shallow())
     assert (round(shallow.macs / 1e6), round(shallow.params / 1e6, 1)) == (307, 2.9)
 
 
-@pytest.mark.parametrize("bad", [0, -0.5, "1", True, None])
-def test_cost_rejects_bad_width(bad):
-    with pytest.raises(ValueError, match="width_mult"):
-        widgets.mobilenet_v1_cost(bad)
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-0.5, ValueError), ("1", TypeError),
+                                        (True, TypeError), (None, TypeError)])
+def test_cost_rejects_bad_width(bad, error):
+    with pytest.raises(error, match="width_mult"):
+        mobilenet_v1_cost(bad)
 
 
 def test_sweep_covers_the_grid_and_cites_the_paper():

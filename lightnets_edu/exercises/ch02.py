@@ -3,7 +3,7 @@
 The numbers each exercise is about are module constants, so the notebook's
 questions, its solutions and these checkers share one source. The expected
 answers are computed from :mod:`lightnets_edu.cost` and from MobileNet v1's
-config table (through :func:`lightnets_edu.widgets.mobilenet_v1_cost`, which
+config table (through :func:`lightnets_edu.models.mobilenet_v1.mobilenet_v1_cost`, which
 the tests check against the profiled model), never typed in.
 
 =========  ===============================================================
@@ -26,7 +26,7 @@ exercise   question (constants)
 from fractions import Fraction
 
 from .. import cost
-from ..widgets import mobilenet_v1_cost
+from ..models.mobilenet_v1 import mobilenet_v1_cost
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_02_1", "check_02_2", "check_02_3", "check_02_4", "check_02_5"]

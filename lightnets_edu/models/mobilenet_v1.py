@@ -6,10 +6,13 @@ Applications", https://arxiv.org/abs/1704.04861
 
 from torch import nn
 
+from .. import cost
+from .._checks import positive_int, positive_number
 from ..layers import ConvBNAct, DepthwiseSeparable
 from . import register_model
 
-__all__ = ["MobileNetV1", "mobilenet_v1", "mobilenet_v1_conv", "mobilenet_v1_shallow", "MOBILENET_V1_LAYERS"]
+__all__ = ["MobileNetV1", "mobilenet_v1", "mobilenet_v1_conv", "mobilenet_v1_shallow", "mobilenet_v1_cost",
+           "MOBILENET_V1_LAYERS"]
 
 # The body of Table 1, one row per depthwise separable layer ("Conv dw / s",
 # then "Conv / s1" 1x1): (stride of the depthwise conv, output channels of the
@@ -37,6 +40,34 @@ def scale_channels(channels, width_mult, min_channels=8):
     return max(int(channels * width_mult), min_channels)
 
 
+def mobilenet_v1_cost(width_mult=1.0, resolution=224, num_classes=1000, batchnorm=True):
+    """Params and MACs of MobileNet v1 in closed form, from Table 1's rows.
+
+    Uses the same rows and channel rounding as :class:`MobileNetV1`
+    (``MOBILENET_V1_LAYERS``, ``scale_channels``), and :mod:`lightnets_edu.cost`
+    for every layer, so it equals ``profile(model).params / .macs`` without
+    building the model. ``batchnorm=False`` leaves out batch norm's ``2C``
+    parameters per layer (the convention of the paper's tables).
+    """
+    width_mult = positive_number("width_mult", width_mult)
+    resolution = positive_int("resolution", resolution)
+    num_classes = positive_int("num_classes", num_classes)
+
+    def bn(channels):
+        return cost.batchnorm(channels) if batchnorm else cost.Cost(0, 0)
+
+    size = cost.conv_out_size(resolution, 3, stride=2, padding=1)
+    c_in = scale_channels(STEM_CHANNELS, width_mult)
+    total = cost.conv2d(3, c_in, 3, size) + bn(c_in)
+    for stride, c_out in MOBILENET_V1_LAYERS:
+        c_out = scale_channels(c_out, width_mult)
+        size = cost.conv_out_size(size, 3, stride=stride, padding=1)
+        total = total + cost.depthwise_conv(c_in, 3, size) + bn(c_in)
+        total = total + cost.pointwise_conv(c_in, c_out, size) + bn(c_out)
+        c_in = c_out
+    return total + cost.linear(c_in, num_classes)
+
+
 class MobileNetV1(nn.Module):
     """MobileNet v1: a 3x3 stem, 13 depthwise separable layers, average pool, FC.
 
@@ -52,10 +83,7 @@ class MobileNetV1(nn.Module):
     def __init__(self, width_mult=1.0, num_classes=1000, dropout=0.001, layers=MOBILENET_V1_LAYERS,
                  separable=True):
         super().__init__()
-        if isinstance(width_mult, bool) or not isinstance(width_mult, (int, float)):
-            raise TypeError(f"width_mult must be a number, got {width_mult!r}")
-        if not width_mult > 0:
-            raise ValueError(f"width_mult must be > 0, got {width_mult!r}")
+        width_mult = positive_number("width_mult", width_mult)
         if not isinstance(separable, bool):
             raise TypeError(f"separable must be True or False, got {separable!r}")
         if not layers:
