@@ -17,8 +17,6 @@ from lightnets_edu.exercises import ch01
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_cost_of_convolution.ipynb"
 CHECKERS = [getattr(ch01, name) for name in ch01.__all__]
-JUNK = [None, ..., "", "twelve", "1e400", float("nan"), float("inf"), True, [1, 2], (3,), {"a": 1},
-        object(), torch.ones(2), torch.tensor(float("nan")), -1, 0, 10 ** 30, "1/0", b"12"]
 
 
 # ---------------------------------------------------------------- exercises
@@ -118,16 +116,6 @@ def test_each_typical_slip_gets_its_own_message(name):
         assert verdict.message.startswith("Not quite"), verdict.message
         assert words in verdict.message, (words, verdict.message)
         assert "Hint:" not in verdict.message  # a slip gets its specific message, not the generic hint
-
-
-@pytest.mark.parametrize("checker", CHECKERS, ids=lambda c: c.__name__)
-def test_junk_never_raises_and_is_never_right(checker):
-    assert not checker(...)
-    assert "No answer yet" in repr(checker(...))
-    for junk in JUNK:
-        verdict = checker(junk)
-        assert not verdict, junk
-        assert isinstance(verdict.message, str) and verdict.message
 
 
 def test_exercise_constants_appear_in_the_notebook_questions():

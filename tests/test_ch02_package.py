@@ -15,8 +15,6 @@ from lightnets_edu.profile import profile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "02_mobilenet_v1.ipynb"
 CHECKERS = [getattr(ch02, name) for name in ch02.__all__]
-JUNK = [None, ..., "", "twelve", "1e400", float("nan"), float("inf"), True, [1, 2], (3,), {"a": 1},
-        object(), torch.ones(2), torch.tensor(float("nan")), -1, 0, 10 ** 30, "1/0", b"12"]
 
 
 # ---------------------------------------------------------------- exercises
@@ -52,13 +50,6 @@ def test_checkers_accept_the_right_answer(answers):
     for name, value in answers.items():
         verdict = getattr(ch02, name)(value)
         assert verdict and verdict.message.startswith("Correct"), (name, verdict.message)
-
-
-@pytest.mark.parametrize("checker", CHECKERS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("junk", JUNK, ids=repr)
-def test_checkers_never_raise_on_junk(checker, junk):
-    verdict = checker(junk)
-    assert not verdict and isinstance(verdict.message, str) and verdict.message
 
 
 def test_typical_slips_get_their_own_message(answers):

@@ -171,3 +171,21 @@ def test_choice_never_raises(answer):
 def test_verdict_is_truthy_only_when_correct():
     assert Verdict(True, "Correct: 1.") and not Verdict(False, "Not quite.")
     assert repr(Verdict(False, "Not quite.")) == "Not quite."
+
+
+# ---------------------------------------------------------------- every chapter's checkers
+
+import lightnets_edu.exercises as exercises  # noqa: E402
+
+ALL_CHECKERS = [getattr(exercises, name) for name in sorted(dir(exercises)) if name.startswith("check_0")]
+JUNK = [None, ..., "", "twelve", "1e400", float("nan"), float("inf"), True, [1, 2], (3,), {"a": 1},
+        object(), torch.ones(2), torch.tensor(float("nan")), -1, 0, 10 ** 30, "1/0", b"12"]
+
+
+@pytest.mark.parametrize("checker", ALL_CHECKERS, ids=lambda c: c.__name__)
+def test_every_checker_survives_junk_and_is_never_fooled(checker):
+    assert "No answer yet" in repr(checker(...))
+    for junk in JUNK:
+        verdict = checker(junk)
+        assert not verdict, junk
+        assert isinstance(verdict.message, str) and verdict.message
