@@ -8,3 +8,7 @@ is truthy only for a right answer. Expected answers are computed from
 from ._grading import Verdict, check_choice, check_number  # noqa: F401
 from .ch01 import *  # noqa: F401,F403
 from .ch02 import *  # noqa: F401,F403
+from .ch03 import *  # noqa: F401,F403
+from .ch04 import *  # noqa: F401,F403
+from .ch05 import *  # noqa: F401,F403
+from .ch06 import *  # noqa: F401,F403

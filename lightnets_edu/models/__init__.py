@@ -30,3 +30,7 @@ def get_model(name, **kwargs):
 
 # each chapter's builders register themselves on import
 from .mobilenet_v1 import *  # noqa: E402,F401,F403
+from .squeezenet import *  # noqa: E402,F401,F403
+from .densenet import *  # noqa: E402,F401,F403
+from .mobilenet_v2 import *  # noqa: E402,F401,F403
+from .shufflenet import *  # noqa: E402,F401,F403

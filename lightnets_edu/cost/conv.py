@@ -19,7 +19,7 @@ D_K, ``out_hw`` the output feature map D_F x D_F (or H x W).
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ._checks import boolean, int_pair, nonnegative_int, positive_int
+from .._checks import boolean, int_pair, nonnegative_int, positive_int
 
 __all__ = [
     "Cost",

@@ -1,0 +1,25 @@
+"""Closed-form parameter and MAC counts of the layers the course studies.
+
+Every function takes plain integers and returns a :class:`Cost` (or, for a
+block whose output width is part of the answer, a small result holding one).
+Nothing here imports torch: these are the formulas printed in the book, and the
+tests prove each one equal to :func:`lightnets_edu.profile.profile` of a real
+module. One file per family, all re-exported here, so a notebook writes
+``cost.conv2d(...)`` or ``cost.fire(...)``:
+
+* :mod:`.conv` -- standard, grouped, depthwise, pointwise and separable convs,
+  linear and batch norm layers (chapters 1-2);
+* :mod:`.squeezenet` -- the Fire module (chapter 3);
+* :mod:`.densenet` -- dense layers, blocks and transitions (chapter 4);
+* :mod:`.mobilenet_v2` -- the inverted residual block, channel rounding (chapter 5);
+* :mod:`.shufflenet` -- the ShuffleNet unit (chapter 6).
+"""
+
+from . import conv, densenet, mobilenet_v2, shufflenet, squeezenet
+from .conv import *  # noqa: F401,F403
+from .densenet import *  # noqa: F401,F403
+from .mobilenet_v2 import *  # noqa: F401,F403
+from .shufflenet import *  # noqa: F401,F403
+from .squeezenet import *  # noqa: F401,F403
+
+__all__ = conv.__all__ + squeezenet.__all__ + densenet.__all__ + mobilenet_v2.__all__ + shufflenet.__all__

@@ -1,0 +1,3 @@
+"""Closed-form cost of DenseNet's building blocks (chapter 4)."""
+
+__all__ = []

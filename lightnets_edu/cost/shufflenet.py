@@ -1,0 +1,3 @@
+"""Closed-form cost of ShuffleNet v1/v2's building blocks (chapter 6)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Closed-form cost of SqueezeNet's building blocks (chapter 3)."""
+
+__all__ = []

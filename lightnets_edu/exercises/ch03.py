@@ -1,0 +1,3 @@
+"""Chapter 3 exercises: SqueezeNet."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 4 exercises: DenseNet."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 5 exercises: MobileNet v2."""
+
+__all__ = []

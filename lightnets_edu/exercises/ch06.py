@@ -1,0 +1,3 @@
+"""Chapter 6 exercises: ShuffleNet v1/v2."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""SqueezeNet: the Fire module as ``nn.Module``s (chapter 3)."""
+
+__all__ = []

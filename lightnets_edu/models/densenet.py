@@ -1,0 +1,3 @@
+"""DenseNet networks (chapter 4)."""
+
+__all__ = []

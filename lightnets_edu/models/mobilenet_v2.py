@@ -1,0 +1,3 @@
+"""MobileNet v2 networks (chapter 5)."""
+
+__all__ = []

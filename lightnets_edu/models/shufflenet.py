@@ -1,0 +1,3 @@
+"""ShuffleNet v1/v2 networks (chapter 6)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""SqueezeNet networks (chapter 3)."""
+
+__all__ = []

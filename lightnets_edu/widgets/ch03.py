@@ -1,0 +1,3 @@
+"""Chapter 3 explorer: SqueezeNet."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 4 explorer: DenseNet."""
+
+__all__ = []

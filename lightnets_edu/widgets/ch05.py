@@ -1,0 +1,3 @@
+"""Chapter 5 explorer: MobileNet v2."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 6 explorer: ShuffleNet v1/v2."""
+
+__all__ = []
