@@ -12,14 +12,17 @@ module. One file per family, all re-exported here, so a notebook writes
 * :mod:`.squeezenet` -- the Fire module (chapter 3);
 * :mod:`.densenet` -- dense layers, blocks and transitions (chapter 4);
 * :mod:`.mobilenet_v2` -- the inverted residual block, channel rounding (chapter 5);
-* :mod:`.shufflenet` -- the ShuffleNet unit (chapter 6).
+* :mod:`.shufflenet` -- the ShuffleNet unit (chapter 6);
+* :mod:`.mobilenet_v3` -- the squeeze-and-excitation block (chapter 7).
 """
 
-from . import conv, densenet, mobilenet_v2, shufflenet, squeezenet
+from . import conv, densenet, mobilenet_v2, mobilenet_v3, shufflenet, squeezenet
 from .conv import *  # noqa: F401,F403
 from .densenet import *  # noqa: F401,F403
 from .mobilenet_v2 import *  # noqa: F401,F403
+from .mobilenet_v3 import *  # noqa: F401,F403
 from .shufflenet import *  # noqa: F401,F403
 from .squeezenet import *  # noqa: F401,F403
 
-__all__ = conv.__all__ + squeezenet.__all__ + densenet.__all__ + mobilenet_v2.__all__ + shufflenet.__all__
+__all__ = (conv.__all__ + squeezenet.__all__ + densenet.__all__ + mobilenet_v2.__all__ + shufflenet.__all__
+           + mobilenet_v3.__all__)

@@ -34,3 +34,4 @@ from .squeezenet import *  # noqa: E402,F401,F403
 from .densenet import *  # noqa: E402,F401,F403
 from .mobilenet_v2 import *  # noqa: E402,F401,F403
 from .shufflenet import *  # noqa: E402,F401,F403
+from .mobilenet_v3 import *  # noqa: E402,F401,F403

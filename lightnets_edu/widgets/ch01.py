@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 from .. import cost
+from ._explore import explore
 
 __all__ = ["conv_cost_table", "conv_cost_view", "conv_cost_explorer", "conv_cost_figure"]
 
@@ -78,16 +79,10 @@ def conv_cost_explorer():
     ``.result`` is the last view shown, its ``.kwargs_widgets`` the controls.
     """
     import ipywidgets as widgets
-    from IPython.display import display
-
-    def show(c_in, c_out, kernel, hw, groups, bias):
-        view = conv_cost_view(c_in, c_out, kernel, hw, groups=groups, bias=bias)
-        display(view)
-        return view
 
     style = {"description_width": "initial"}
-    return widgets.interactive(
-        show,
+    return explore(
+        conv_cost_view,
         c_in=widgets.Dropdown(options=CHANNEL_CHOICES, value=64, description="C_in (M)", style=style),
         c_out=widgets.Dropdown(options=CHANNEL_CHOICES, value=128, description="C_out (N)", style=style),
         kernel=widgets.Dropdown(options=KERNEL_CHOICES, value=3, description="kernel K", style=style),

@@ -1,6 +1,7 @@
 """Chapter 2 explorer: MobileNet v1's width and resolution multipliers."""
 
 from ..models.mobilenet_v1 import mobilenet_v1_cost
+from ._explore import explore
 
 __all__ = ["PAPER_V1_IMAGENET", "mobilenet_v1_sweep", "mobilenet_v1_view",
            "mobilenet_v1_explorer", "mobilenet_v1_figure"]
@@ -86,18 +87,10 @@ def mobilenet_v1_view(width_mult, resolution):
 def mobilenet_v1_explorer():
     """Sliders for the width multiplier alpha and the input resolution; shows :func:`mobilenet_v1_view`."""
     import ipywidgets as widgets
-    from IPython.display import display
-
-    def show(width_mult, resolution):
-        html, fig = mobilenet_v1_view(width_mult, resolution)
-        display(html)
-        if fig is not None:
-            display(fig)
-        return html
 
     style = {"description_width": "initial"}
-    return widgets.interactive(
-        show,
+    return explore(
+        mobilenet_v1_view,
         width_mult=widgets.FloatSlider(value=1.0, min=0.1, max=1.5, step=0.05, description="width α",
                                        style=style, continuous_update=False),
         resolution=widgets.SelectionSlider(options=(96, 128, 160, 192, 224, 256), value=224,

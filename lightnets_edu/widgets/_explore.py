@@ -1,0 +1,25 @@
+"""The one piece every chapter's explorer shares: sliders wired to a view function."""
+
+__all__ = []
+
+
+def explore(view, **controls):
+    """An ``ipywidgets.interactive`` that calls ``view(**values)`` whenever a control changes.
+
+    ``controls`` maps each of ``view``'s argument names to its widget. ``view``
+    returns what to show: one displayable object, or a tuple such as
+    ``(html, figure)`` whose ``None`` items (no figure for an impossible
+    setting) are skipped. The explorer's ``.result`` is the first item shown.
+    """
+    from IPython.display import display
+    from ipywidgets import interactive
+
+    def show(**values):
+        shown = view(**values)
+        items = shown if isinstance(shown, tuple) else (shown,)
+        for item in items:
+            if item is not None:
+                display(item)
+        return items[0]
+
+    return interactive(show, **controls)
