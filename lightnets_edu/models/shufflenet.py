@@ -51,19 +51,11 @@ PRINTED_V1_TABLE_1_MFLOPS = {1: 143, 2: 140, 3: 137, 4: 133, 8: 137}
 PRINTED_V1_TABLE_2_MFLOPS = {1.0: 140, 0.5: 38, 0.25: 13}
 
 
-def _round_to_multiple(value, divisor):
-    """Nearest multiple of ``divisor`` (halves round up), at least ``divisor``, and
-    never more than 10% below ``value`` (the rule of torchvision's ``_make_divisible``)."""
-    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * value:
-        rounded += divisor
-    return rounded
-
-
 def shufflenet_v1_channels(groups=3, scale=1.0):
     """``(Conv1, Stage2, Stage3, Stage4)`` output channels of ShuffleNet ``scale`` x with ``groups``.
 
-    Table 1's 1x channels times ``scale``, rounded to the nearest multiple of
+    Table 1's 1x channels times ``scale``, rounded by :func:`lightnets_edu.cost.make_divisible`
+    (nearest, never more than 10% down) to a multiple of
     ``4 g`` for the stages (the bottleneck, a quarter of a stage's channels, is
     split into g groups) and of ``g`` for Conv1 (so the first unit's residual
     branch, ``Stage2 - Conv1`` channels, splits into g groups too). At 1x
@@ -72,8 +64,8 @@ def shufflenet_v1_channels(groups=3, scale=1.0):
     groups = _groups(groups)
     scale = positive_number("scale", scale)
     conv1, *stages = SHUFFLENET_V1_CHANNELS[groups]
-    return (_round_to_multiple(conv1 * scale, groups),
-            *(_round_to_multiple(c * scale, 4 * groups) for c in stages))
+    return (cost.make_divisible(conv1 * scale, groups),
+            *(cost.make_divisible(c * scale, 4 * groups) for c in stages))
 
 
 def _groups(groups):
