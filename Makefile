@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 # the stamp's name carries a checksum of what the environment was built from
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup book test notebooks clean
+.PHONY: setup book test test-portability notebooks clean
 
 setup: $(STAMP)
 	@bash scripts/vendor_js.sh
@@ -30,7 +30,15 @@ book: setup
 test: setup
 	$(BIN)/python -m pytest
 
-# Re-execute the chapter notebooks in place (after changing the package):
+# The notebooks under nbval as other CPUs run them: native kernels, generic
+# kernels, AVX2 only, two training threads. Not part of `make test` (about 4x
+# its notebook time); run it before changing an experiment is called done.
+test-portability: setup
+	@bash scripts/test_portability.sh
+
+# Re-execute the chapter notebooks in place (after changing the package), with
+# the kernels pinned to AVX2 and one thread so another x86 machine rewrites as
+# few digits as possible (see scripts/execute_notebooks.py):
 #   make notebooks            all of them
 #   make notebooks NB=notebooks/01_cost_of_convolution.ipynb
 notebooks: setup

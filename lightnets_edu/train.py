@@ -18,11 +18,19 @@ checked by nbval:
 Two calls with the same seed, the same data and a model built the same way
 (seed it too: ``torch.manual_seed(0)`` before building it) give bitwise equal
 histories on one CPU. Progress bars are not reproducible output: pass
-``progress=False`` in notebooks under nbval, or mark the cell
-``# NBVAL_IGNORE_OUTPUT``.
+``progress=False`` in notebooks under nbval.
+
+*On one CPU* is the catch: float rounding depends on the vector instructions
+the CPU's kernels use (AVX2, AVX-512, ARM's NEON), and training amplifies the
+last bits into whole points of accuracy. So a training experiment is a
+*measurement*: run it for several seeds (:func:`fit_seeds`), summarize the
+spread (:func:`seed_summary`) and call a difference a result only when it
+exceeds that spread (:func:`compare`); the notebook cell carries the tag
+``nbval-ignore-output`` and asserts only the conclusion.
 """
 
 import random
+import statistics
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +45,8 @@ from tqdm.auto import tqdm
 from ._checks import boolean, nonnegative_int, nonnegative_number, number, positive_int, positive_number
 from .data import Split, loaders
 
-__all__ = ["History", "Evaluation", "OPTIMIZERS", "fit", "evaluate"]
+__all__ = ["History", "Evaluation", "OPTIMIZERS", "fit", "evaluate", "fit_seeds", "seed_summary",
+           "Comparison", "compare"]
 
 # Default learning rates: SGD with momentum 0.9 and Adam need very different steps.
 OPTIMIZERS = {"sgd": 0.05, "adam": 1e-3}
@@ -193,6 +202,136 @@ def _train_one_epoch(model, loader, optimizer, bar):
     if seen == 0:
         raise ValueError("the train loader yielded no examples: cannot train on an empty dataset")
     return total_loss / seen, correct / seen
+
+
+def fit_seeds(build, data, seeds=(0, 1, 2), **fit_kwargs):
+    """Build and train one model per seed; return the list of :class:`History`.
+
+    For seed ``s`` the model is built right after ``torch.manual_seed(s)`` (its
+    initial weights) and trained with ``fit(model, data, seed=s, ...)`` (its
+    batches and dropout), so each seed is a whole independent run.
+
+    Args:
+        build: a callable taking no argument that returns a fresh model.
+        data: as for :func:`fit`.
+        seeds: at least 3 distinct non-negative integers: one or two runs say
+            nothing about the spread.
+        **fit_kwargs: passed to :func:`fit` (``epochs``, ``lr``, ...; not ``seed``).
+    """
+    if not callable(build) or isinstance(build, nn.Module):  # a Module is callable, but one model can't be 3 runs
+        raise TypeError(f"build must be a function returning a fresh model, got {type(build).__name__}")
+    seeds = _seeds(seeds)
+    if "seed" in fit_kwargs:
+        raise TypeError("fit_seeds sets each run's seed from seeds; do not pass seed=")
+    histories = []
+    for seed in seeds:
+        with _reproducible(seed, torch.get_num_threads()):
+            model = build()
+        histories.append(fit(model, data, seed=seed, **fit_kwargs))
+    return histories
+
+
+def seed_summary(runs, scale=100.0, decimals=1):
+    """One row per arm: the number of seeds, mean, std, min and max.
+
+    Args:
+        runs: ``{arm name: [value per seed, ...]}``, e.g. final test
+            accuracies, or ``{arm: [History, ...]}`` (their final test accuracy
+            is used).
+        scale: multiplies every value (100 turns fractions into percent).
+        decimals: rounding of the returned table (the book's fixed format).
+
+    The std is the sample standard deviation (``ddof=1``) over the seeds.
+    """
+    values = _arm_values(runs)
+    rows = {}
+    for arm, xs in values.items():
+        xs = [scale * x for x in xs]
+        rows[arm] = {"seeds": len(xs), "mean": statistics.fmean(xs), "std": statistics.stdev(xs),
+                     "min": min(xs), "max": max(xs)}
+    table = pd.DataFrame.from_dict(rows, orient="index").round(decimals)
+    table["seeds"] = table["seeds"].astype(int)
+    return table
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of :func:`compare`: who wins, by how much, and is it beyond the noise.
+
+    ``winner`` is the arm with the higher mean when the gap exceeds the spread,
+    else None. ``sentence`` says it in words, for the page to print.
+    """
+
+    a: str
+    b: str
+    gap: float        # mean(a) - mean(b), in the units of the values (times scale)
+    spread: float     # the larger of the two arms' standard deviations
+    winner: object    # a, b or None ("within the noise")
+    sentence: str
+
+    @property
+    def within_noise(self):
+        return self.winner is None
+
+
+def compare(runs, a, b, scale=100.0, unit="points"):
+    """Is arm ``a`` better than arm ``b``, beyond the seed-to-seed spread?
+
+    A difference counts as a win only when the means differ by more than the
+    larger of the two standard deviations *and* every seed of the better arm
+    beats the other arm's mean; otherwise the two are "within the noise at this
+    scale". With 3 seeds this is a deliberately modest bar: it separates a
+    result from a coin flip, not a publishable effect.
+
+    Args:
+        runs: as for :func:`seed_summary`.
+        a, b: two arm names of ``runs``.
+        scale: multiplies the values (100: fractions to percentage points).
+        unit: the word after the gap in the sentence.
+    """
+    values = _arm_values(runs)
+    for name, arm in (("a", a), ("b", b)):
+        if arm not in values:
+            raise ValueError(f"{name}={arm!r} is not an arm of runs; expected one of {list(values)}")
+    if a == b:
+        raise ValueError(f"a and b must be two different arms, got {a!r} twice")
+    xa, xb = ([scale * x for x in values[arm]] for arm in (a, b))
+    mean_a, mean_b = statistics.fmean(xa), statistics.fmean(xb)
+    gap = mean_a - mean_b
+    spread = max(statistics.stdev(xa), statistics.stdev(xb))
+    better, worse, best_runs, other_mean = (a, b, xa, mean_b) if gap > 0 else (b, a, xb, mean_a)
+    winner = better if abs(gap) > spread and min(best_runs) > other_mean else None
+    if winner is None:
+        sentence = (f"{a} and {b} differ by {abs(gap):.1f} {unit}, not more than the seed-to-seed spread "
+                    f"(std up to {spread:.1f}): within the noise at this scale.")
+    else:
+        sentence = (f"{better} beats {worse} by {abs(gap):.1f} {unit}, more than the seed-to-seed spread "
+                    f"(std up to {spread:.1f}), and every seed of {better} beats {worse}'s mean.")
+    return Comparison(a=a, b=b, gap=gap, spread=spread, winner=winner, sentence=sentence)
+
+
+def _seeds(seeds):
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of integers, got {seeds!r}")
+    seeds = [nonnegative_int("seeds", s) for s in seeds]
+    if len(seeds) < 3 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must hold at least 3 distinct integers (a spread needs them), got {seeds!r}")
+    return seeds
+
+
+def _arm_values(runs):
+    """``{arm: [float, ...]}`` from a dict of values or of Histories, each arm with >= 2 values."""
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError(f"runs must be a non-empty dict {{arm: [value per seed, ...]}}, got {type(runs).__name__}")
+    values = {}
+    for arm, xs in runs.items():
+        if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
+            raise TypeError(f"runs[{arm!r}] must be a list of values per seed, got {xs!r}")
+        xs = [x.final["test_acc"] if isinstance(x, History) else number(f"runs[{arm!r}]", x, "a number") for x in xs]
+        if len(xs) < 2:
+            raise ValueError(f"runs[{arm!r}] has {len(xs)} value(s); a spread needs at least 2 seeds")
+        values[arm] = [float(x) for x in xs]
+    return values
 
 
 @contextmanager

@@ -11,8 +11,16 @@ A notebook runs in well under 90 s, so a cell that takes more than
 ``CELL_TIMEOUT`` seconds means the kernel hung (seen occasionally on a loaded
 machine, with the kernel idle): the run is abandoned and retried once in a
 fresh kernel, and the notebook file is written only after a complete run.
+
+The kernel runs with a pinned configuration (``PINNED`` below, unless the
+caller's environment already sets those variables): ATen, oneDNN and MKL held
+to AVX2 kernels and one thread. Seeded training digits depend on the CPU's
+kernels; pinning them means that re-running a notebook on another x86 machine
+rewrites as few digits of the measurement cells as possible. (Derivation cells
+are identical on every CPU anyway; nbval checks that.)
 """
 
+import os
 import pathlib
 import sys
 import time
@@ -24,6 +32,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 180  # seconds; far above any cell of a notebook that must finish in 90 s
 ATTEMPTS = 2
+PINNED = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2",
+          "OMP_NUM_THREADS": "1", "LIGHTNETS_THREADS": "1"}
 
 
 def execute(path):
@@ -51,6 +61,8 @@ def _execute_once(path):
 
 
 def main(args):
+    for name, value in PINNED.items():  # the kernel inherits this process's environment
+        os.environ.setdefault(name, value)
     paths = [pathlib.Path(a) for a in args] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     for path in paths:
         print(f"{path}: executed in {execute(path.resolve()):.1f} s", flush=True)

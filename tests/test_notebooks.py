@@ -98,3 +98,30 @@ def test_set_repository_url_rewrites_config_and_bootstraps(tmp_path):
         text = path.read_text()
         assert "git+https://github.com/someone/fork@main" in text and REPO_URL not in text
     assert (ROOT / "_config.yml").read_text() == original  # the repository's own copy is untouched
+
+
+NOISE = ("ERROR", "Traceback", "Warning")
+# calls whose results depend on the CPU's float kernels: training and timing
+MEASUREMENTS = re.compile(r"\b(fit|fit_seeds|latency)\(")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stderr_noise_is_committed(path):
+    """Colab and GitHub show committed outputs to every student: no error or warning text on stderr."""
+    noisy = [(i, "".join(o.get("text", ""))[:120]) for i, c in enumerate(cells(path, "code")) for o in c["outputs"]
+             if o.get("name") == "stderr" and any(word in "".join(o.get("text", "")) for word in NOISE)]
+    assert not noisy, f"code cells (index, stderr) with noise to fix at its source: {noisy}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_nbval_markers_are_tags_not_visible_comments(path):
+    shown = [i for i, c in enumerate(cells(path, "code")) if re.search(r"#\s*NBVAL_", source(c))]
+    assert not shown, f"code cells {shown} show an nbval marker comment in the book; use the cell tag nbval-ignore-output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_measurement_cells_are_tagged(path):
+    """A cell that trains or times depends on the CPU: its output is shown, not compared byte-for-byte."""
+    untagged = [i for i, c in enumerate(cells(path, "code"))
+                if MEASUREMENTS.search(source(c)) and "nbval-ignore-output" not in c["metadata"].get("tags", [])]
+    assert not untagged, f"code cells {untagged} train or time without the tag nbval-ignore-output"

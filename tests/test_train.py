@@ -184,3 +184,77 @@ def test_bad_model_and_data(split):
         fit(nn.Flatten(), split, progress=False)
     with pytest.raises(TypeError, match="loader must be a torch.utils.data.DataLoader, got list"):
         evaluate(tiny_cnn(), [split.test.tensors])
+
+
+# ---------------------------------------------------------------- several seeds: summary and comparison
+
+from lightnets_edu.train import compare, fit_seeds, seed_summary  # noqa: E402
+
+
+def test_fit_seeds_gives_one_independent_run_per_seed(split):
+    histories = fit_seeds(lambda: tiny_cnn(seed=99), split, seeds=(0, 1, 2), epochs=1, threads=1, progress=False)
+    assert len(histories) == 3 and len({h.final["test_acc"] for h in histories} | {0}) >= 2
+    # seed s builds under torch.manual_seed(s), whatever build seeds itself with... unless build reseeds:
+    # tiny_cnn reseeds with 99, so only fit's seed differs; each run still equals a plain fit with that seed.
+    assert histories[1] == fit(tiny_cnn(seed=99), split, seed=1, epochs=1, threads=1, progress=False)
+
+
+def test_fit_seeds_seeds_the_build(split):
+    def build():
+        return nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    first = fit_seeds(build, split, seeds=(3, 4, 5), epochs=1, threads=1, progress=False)
+    again = fit_seeds(build, split, seeds=(3, 4, 5), epochs=1, threads=1, progress=False)
+    assert first == again  # the initial weights come from the seed, not from the global RNG
+
+
+@pytest.mark.parametrize("seeds, error", [((0, 1), ValueError), ((0, 0, 1), ValueError), (3, TypeError),
+                                          ("012", TypeError), ((0, -1, 2), ValueError)])
+def test_fit_seeds_rejects_too_few_or_bad_seeds(split, seeds, error):
+    with pytest.raises(error, match="seeds"):
+        fit_seeds(tiny_cnn, split, seeds=seeds, epochs=1)
+
+
+def test_fit_seeds_rejects_a_seed_argument_and_a_non_callable(split):
+    with pytest.raises(TypeError, match="seed="):
+        fit_seeds(tiny_cnn, split, seed=0)
+    with pytest.raises(TypeError, match="build"):
+        fit_seeds(tiny_cnn(), split)
+
+
+def test_seed_summary_reports_mean_std_min_max_in_percent():
+    table = seed_summary({"A": [0.90, 0.92, 0.94], "B": [0.5, 0.5, 0.8]})
+    assert list(table.columns) == ["seeds", "mean", "std", "min", "max"]
+    assert table.loc["A"].tolist() == [3, 92.0, 2.0, 90.0, 94.0]
+    assert table.loc["B", "mean"] == 60.0 and table.loc["B", "std"] == 17.3
+
+
+def test_compare_calls_a_win_only_beyond_the_spread():
+    win = compare({"A": [0.90, 0.92, 0.94], "B": [0.80, 0.82, 0.84]}, "A", "B")
+    assert win.winner == "A" and not win.within_noise and round(win.gap, 6) == 10.0
+    assert win.sentence.startswith("A beats B by 10.0 points")
+    assert compare({"A": [0.90, 0.92, 0.94], "B": [0.80, 0.82, 0.84]}, "B", "A").winner == "A"
+    noisy = compare({"A": [0.70, 0.90, 0.95], "B": [0.80, 0.82, 0.84]}, "A", "B")  # gap 3 < std 13
+    assert noisy.within_noise and "within the noise at this scale" in noisy.sentence
+    # a gap larger than both stds but one seed of the better arm below the other's mean: no win
+    outlier = compare({"A": [0.99, 0.99, 0.84], "B": [0.85, 0.85, 0.86]}, "A", "B")
+    assert outlier.gap > outlier.spread and outlier.within_noise
+
+
+def test_compare_and_summary_accept_histories(split):
+    histories = fit_seeds(tiny_cnn, split, epochs=1, threads=1, progress=False)
+    table = seed_summary({"tiny": histories, "copy": histories})
+    assert table.loc["tiny", "seeds"] == 3
+    assert compare({"tiny": histories, "copy": histories}, "tiny", "copy").within_noise
+
+
+@pytest.mark.parametrize("runs, a, b, error, match", [
+    ([0.1, 0.2], "A", "B", TypeError, "runs must be"),
+    ({"A": [0.1, 0.2], "B": [0.3]}, "A", "B", ValueError, "at least 2"),
+    ({"A": [0.1, 0.2], "B": "xy"}, "A", "B", TypeError, "list of values"),
+    ({"A": [0.1, None], "B": [0.3, 0.4]}, "A", "B", TypeError, "number"),
+    ({"A": [0.1, 0.2], "B": [0.3, 0.4]}, "A", "C", ValueError, "b='C'"),
+    ({"A": [0.1, 0.2], "B": [0.3, 0.4]}, "A", "A", ValueError, "two different arms"),
+])
+def test_compare_rejects_bad_runs(runs, a, b, error, match):
+    with pytest.raises(error, match=match):
+        compare(runs, a, b)
