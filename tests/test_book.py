@@ -70,7 +70,8 @@ def build(tmp_path_factory):
     assert vendor.returncode == 0, (
         "scripts/vendor_js.sh failed (it needs npm):\n" + vendor.stdout + vendor.stderr
     )
-    assert JUPYTER_BOOK.exists(), f"jupyter-book not found next to {sys.executable}"
+    if not JUPYTER_BOOK.exists():  # e.g. the package's tests run against minimum versions, without the book's tools
+        pytest.skip(f"jupyter-book is not installed next to {sys.executable}: the book tests need requirements.txt")
     out = tmp_path_factory.mktemp("book")
     proc = subprocess.run(
         [str(JUPYTER_BOOK), "build", str(REPO), "--path-output", str(out),

@@ -14,7 +14,10 @@ def explore(view, **controls):
     from IPython.display import display
     from ipywidgets import interactive
 
+    calls = []
+
     def show(**values):
+        calls.append(values)
         shown = view(**values)
         items = shown if isinstance(shown, tuple) else (shown,)
         for item in items:
@@ -22,4 +25,7 @@ def explore(view, **controls):
                 display(item)
         return items[0]
 
-    return interactive(show, **controls)
+    widget = interactive(show, **controls)
+    if not calls:  # ipywidgets 8 evaluates on construction, 7 (Colab's) only on display: evaluate now on both
+        widget.update()
+    return widget
