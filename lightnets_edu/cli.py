@@ -3,6 +3,7 @@
     lightnets-edu list                                    # model names, by source
     lightnets-edu summary squeezenet1_1 --input-size 64   # per-layer table and totals
     lightnets-edu student-notebooks student/              # notebooks without solutions
+    lightnets-edu grade submissions/ --chapter 2 --out grades.csv   # grade a class
 
 ``python -m lightnets_edu`` runs the same command. Every expected problem (an
 unknown model, an input too small for it, a notebook with unbalanced solution
@@ -329,6 +330,25 @@ def cmd_student_notebooks(args):
         print(f"{target}: removed {_plural(solutions, 'solution')} ({_plural(cells, 'cell')})")
 
 
+# ---------------------------------------------------------------- grading
+
+def cmd_grade(args):
+    """Execute every submitted notebook in isolation and write the grades (see lightnets_edu.grade)."""
+    from .grade import grade
+
+    if args.timeout < 1 or args.memory_mb < 512 or args.jobs < 1:
+        raise ValueError(f"--timeout must be >= 1 s, --memory-mb >= 512 and --jobs >= 1, "
+                         f"got {args.timeout}, {args.memory_mb} and {args.jobs}")
+    totals = grade(args.submissions, args.chapter, args.out, timeout=args.timeout,
+                   memory_mb=args.memory_mb, jobs=args.jobs, force=args.force)
+    width = max(len(t["file"]) for t in totals)
+    for t in totals:
+        print(f"{t['file']:<{width}}  {t['points_earned']:>6g} / {t['points_possible']:<4}  {t['status']}")
+    out = Path(args.out)
+    print(f"{_plural(len(totals), 'notebook')} graded: {out} (one row per exercise), "
+          f"{out.with_name(out.stem + '-totals.csv')} (one row per notebook)")
+
+
 # ---------------------------------------------------------------- command line
 
 def build_parser():
@@ -357,6 +377,23 @@ def build_parser():
                           help="the chapter notebooks (default: ./notebooks)")
     students.add_argument("--force", action="store_true", help="overwrite notebooks already in OUT_DIR")
     students.set_defaults(run=cmd_student_notebooks)
+
+    grading = commands.add_parser("grade", help="grade a folder of submitted notebooks",
+                                  description="Run each submitted notebook in a fresh kernel, in a temporary "
+                                              "copy (the submissions are never changed), with time and memory "
+                                              "limits and no network where the system allows it; write one row "
+                                              "per student and exercise to OUT and a total per student to "
+                                              "OUT's name with -totals.")
+    grading.add_argument("submissions", metavar="SUBMISSIONS", help="a folder of .ipynb files (searched recursively)")
+    grading.add_argument("--chapter", type=int, required=True, metavar="N", help="the chapter the notebooks answer")
+    grading.add_argument("--out", required=True, metavar="CSV", help="the grades file to write")
+    grading.add_argument("--timeout", type=int, default=300, metavar="S",
+                         help="seconds allowed for each notebook (default: 300)")
+    grading.add_argument("--memory-mb", type=int, default=8192, metavar="MB",
+                         help="address-space limit of each run (default: 8192)")
+    grading.add_argument("--jobs", type=int, default=1, metavar="J", help="notebooks run at a time (default: 1)")
+    grading.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    grading.set_defaults(run=cmd_grade)
     return parser
 
 

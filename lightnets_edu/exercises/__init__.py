@@ -3,8 +3,10 @@
 Each checker returns a :class:`Verdict` that prints a verdict and a hint and
 is truthy only for a right answer. Expected answers are computed from
 :mod:`lightnets_edu.cost` or measured with :mod:`lightnets_edu.profile`, never typed in.
+:func:`catalog` lists every exercise with its kind, points, objective and time.
 """
 
+from ._catalog import Exercise, catalog  # noqa: F401
 from ._grading import Verdict, check_choice, check_number  # noqa: F401
 from .ch01 import *  # noqa: F401,F403
 from .ch02 import *  # noqa: F401,F403

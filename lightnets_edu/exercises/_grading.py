@@ -16,11 +16,13 @@ UNANSWERED = "No answer yet: replace the `...` with your answer and run the cell
 
 
 class Verdict:
-    """The outcome of one check: ``correct`` (bool) and a ``message`` to show."""
+    """The outcome of one check: ``correct`` (bool), a ``message`` to show, and a
+    ``score`` in [0, 1] (1 or 0 unless a design exercise gives partial credit)."""
 
-    def __init__(self, correct, message):
+    def __init__(self, correct, message, score=None):
         self.correct = bool(correct)
         self.message = message
+        self.score = float(self.correct) if score is None else min(1.0, max(0.0, float(score)))
 
     def __bool__(self):
         return self.correct

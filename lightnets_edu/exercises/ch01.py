@@ -27,6 +27,7 @@ exercise   question (constants)
 from fractions import Fraction
 
 from .. import cost
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_01_1", "check_01_2", "check_01_3", "check_01_4", "check_01_5"]
@@ -43,6 +44,9 @@ EX4_CHANNELS, EX4_KERNEL, EX4_SIZE = 128, 5, 28
 EX5_CHANNELS, EX5_KERNEL, EX5_SIZE = 512, 3, 14
 
 
+@exercise(1, 1, kind="number", points=1, minutes=10,
+          title="MACs of a strided convolution",
+          objective="count the MACs of a convolution from its output size")
 def check_01_1(answer):
     """MACs of a 3x3 conv, 64 -> 128 channels, stride 2, padding 1, on a 56 x 56 input (batch 1)."""
     out = cost.conv_out_size(EX1_SIZE, EX1_KERNEL, stride=EX1_STRIDE, padding=EX1_PADDING)
@@ -70,6 +74,9 @@ def check_01_1(answer):
     )
 
 
+@exercise(1, 2, kind="number", points=1, minutes=5,
+          title="Parameters of conv + batch norm",
+          objective="count every learnable tensor of a layer, batch norm included")
 def check_01_2(answer):
     """Learnable parameters of Conv2d(128, 256, 3, bias=False) followed by BatchNorm2d(256)."""
     conv = cost.conv2d(EX2_C_IN, EX2_C_OUT, EX2_KERNEL, 1)
@@ -97,6 +104,9 @@ def check_01_2(answer):
     )
 
 
+@exercise(1, 3, kind="number", points=1, minutes=10,
+          title="MACs of a grouped convolution",
+          objective="see how groups divide a convolution's cost")
 def check_01_3(answer):
     """MACs of a 3x3 conv, 256 -> 256 channels, groups=32, output 14 x 14."""
     c, g = EX3_CHANNELS, EX3_GROUPS
@@ -122,6 +132,9 @@ def check_01_3(answer):
     )
 
 
+@exercise(1, 4, kind="number", points=1, minutes=10,
+          title="Stacked 3x3 convolutions instead of a 5x5",
+          objective="compare receptive field and cost of factorized kernels")
 def check_01_4(answer):
     """Cost of the 3x3 stack with a 5 x 5 receptive field, as a fraction of the 5x5 conv's MACs."""
     c, k, hw = EX4_CHANNELS, EX4_KERNEL, EX4_SIZE
@@ -153,6 +166,9 @@ def check_01_4(answer):
     )
 
 
+@exercise(1, 5, kind="number", points=1, minutes=10,
+          title="Depthwise separable saving",
+          objective="derive the separable/standard cost ratio 1/N + 1/K^2")
 def check_01_5(answer):
     """How many times fewer MACs a depthwise separable conv needs than a standard 3x3 (512 -> 512, 14 x 14)."""
     c, k, hw = EX5_CHANNELS, EX5_KERNEL, EX5_SIZE

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 from .. import cost
 from ..models.mobilenet_v1 import mobilenet_v1_cost
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_02_1", "check_02_2", "check_02_3", "check_02_4", "check_02_5"]
@@ -50,6 +51,9 @@ def _ex2_alphas():
             for k in range(1, steps + 1)]
 
 
+@exercise(2, 1, kind="number", points=1, minutes=10,
+          title="MACs of one separable layer",
+          objective="count a depthwise separable layer's two halves")
 def check_02_1(answer):
     """MACs of a depthwise separable layer, 256 -> 256 channels, 3x3, stride 1, at 28 x 28."""
     block = cost.depthwise_separable(EX1_C_IN, EX1_C_OUT, EX1_KERNEL, EX1_SIZE)
@@ -74,6 +78,9 @@ def check_02_1(answer):
     )
 
 
+@exercise(2, 2, kind="number", points=2, minutes=15,
+          title="Width multiplier under a MAC budget",
+          objective="use alpha to fit a network to a budget")
 def check_02_2(answer):
     """Largest alpha = 0.05 k with MobileNet v1's MACs at 224 within 250M."""
     grid = _ex2_alphas()
@@ -96,6 +103,9 @@ def check_02_2(answer):
     )
 
 
+@exercise(2, 3, kind="number", points=1, minutes=5,
+          title="The separable cost ratio",
+          objective="derive the separable/standard cost ratio 1/N + 1/D_K^2")
 def check_02_3(answer):
     """Depthwise separable / standard cost for N = 512, D_K = 3: 1/N + 1/D_K^2."""
     ratio = cost.separable_ratio(EX3_C_OUT, EX3_KERNEL)
@@ -114,6 +124,9 @@ def check_02_3(answer):
     )
 
 
+@exercise(2, 4, kind="number", points=1, minutes=10,
+          title="Table 1's last row",
+          objective="check a paper's table against the shapes it implies")
 def check_02_4(answer):
     """Output size of a 3x3 stride-2 padding-1 conv on a 7 x 7 map (Table 1's printed last row)."""
     out = cost.conv_out_size(EX4_SIZE, EX4_KERNEL, stride=EX4_STRIDE, padding=EX4_PADDING)
@@ -133,6 +146,9 @@ def check_02_4(answer):
     )
 
 
+@exercise(2, 5, kind="number", points=2, minutes=15,
+          title="MobileNet v1 at alpha 0.5, 160 px",
+          objective="see why real MACs exceed the alpha^2 rho^2 rule")
 def check_02_5(answer):
     """MACs of MobileNet v1 with alpha = 0.5 at 160 x 160."""
     exact = mobilenet_v1_cost(EX5_ALPHA, EX5_RESOLUTION)
@@ -147,6 +163,7 @@ def check_02_5(answer):
             flops=(exact.flops, "That is the FLOP count (2 per MAC). The question asks for MACs."),
             approx=(round(full * EX5_ALPHA ** 2 * rho ** 2),
                     "That is the alpha^2 rho^2 approximation of the paper. It is close but not exact: "
+                    "a depthwise layer's MACs grow as alpha, not alpha^2 (it has one filter per channel), "
                     "the first layer has 3 input channels whatever alpha is, and the FC layer does not "
                     "scale with the resolution. Count the layers."),
             linear=(round(full * EX5_ALPHA * rho), "MACs scale about as alpha^2 rho^2, not alpha rho."),

@@ -24,13 +24,14 @@ exercise   question (constants)
 
 from .. import cost
 from ..models.squeezenet import SQUEEZENET_FIRES, squeezenet_cost, squeezenet_metaparams_cost
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_03_1", "check_03_2", "check_03_3", "check_03_4", "check_03_5"]
 
 # exercise 1: one Fire module (fire4: in 128 channels, Table 1's s1x1 / e1x1 / e3x3), at 55 x 55
 EX1_C_IN, EX1_FIRE, EX1_SIZE = 128, SQUEEZENET_FIRES[2], 55
-# exercise 2: the squeeze ratio of the source post's worked example
+# exercise 2: SR = 0.75, where the accuracy of the paper's Fig. 3(a) sweep plateaus ("a 19MB model", Sec. 5.2)
 EX2_SQUEEZE_RATIO = 0.75
 # exercise 4: the "2.4x less computation" of SqueezeNet 1.1
 EX4_RESOLUTION = 224
@@ -41,6 +42,9 @@ PAPER_PRUNED_PARAMS = 421_098
 PAPER_COMPRESSED_MB = {8: 0.66, 6: 0.47}  # Table 2 (printed)
 
 
+@exercise(3, 1, kind="number", points=1, minutes=10,
+          title="Parameters of a Fire module",
+          objective="count a Fire module's squeeze and expand layers")
 def check_03_1(answer):
     """Parameters of fire4 (128 -> s1x1 32 -> e1x1 128 + e3x3 128), biases included."""
     s1x1, e1x1, e3x3 = EX1_FIRE
@@ -68,6 +72,9 @@ def check_03_1(answer):
     )
 
 
+@exercise(3, 2, kind="number", points=2, minutes=15,
+          title="SqueezeNet from its metaparameters",
+          objective="build a network from base_e, incr_e, freq, pct3x3 and SR")
 def check_03_2(answer):
     """Parameters of the Section 5 SqueezeNet with SR = 0.75 (base_e = incr_e = 128, freq 2, pct3x3 0.5)."""
     expected = squeezenet_metaparams_cost(squeeze_ratio=EX2_SQUEEZE_RATIO).params
@@ -98,6 +105,9 @@ def _complex_bypass_convs():
     return pairs
 
 
+@exercise(3, 3, kind="number", points=1, minutes=10,
+          title="The cost of the complex bypass",
+          objective="count what a 1x1 bypass conv adds")
 def check_03_3(answer):
     """Parameters that the complex bypass adds to SqueezeNet 1.0."""
     expected = squeezenet_cost(bypass="complex").params - squeezenet_cost().params
@@ -123,6 +133,9 @@ def check_03_3(answer):
     )
 
 
+@exercise(3, 4, kind="number", points=2, minutes=15,
+          title="SqueezeNet 1.1's saving",
+          objective="trace where downsampling earlier saves MACs")
 def check_03_4(answer):
     """MACs of SqueezeNet 1.0 / MACs of SqueezeNet 1.1, at 224 x 224."""
     v10, v11 = squeezenet_cost("1_0", EX4_RESOLUTION), squeezenet_cost("1_1", EX4_RESOLUTION)
@@ -145,6 +158,9 @@ def check_03_4(answer):
     )
 
 
+@exercise(3, 5, kind="number", points=1, minutes=5,
+          title="Model size at 6 bits",
+          objective="turn a parameter count into megabytes at a given precision")
 def check_03_5(answer):
     """Size in MB (2**20 bytes) of SqueezeNet 1.0 stored densely at 6 bits per parameter."""
     params = squeezenet_cost().params

@@ -24,6 +24,7 @@ exercise   question (constants)
 
 from .. import cost
 from ..models.densenet import densenet_cifar_config, densenet_cost_table
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_04_1", "check_04_2", "check_04_3", "check_04_4", "check_04_5"]
@@ -60,6 +61,9 @@ def _width_story(depth, growth_rate, compression):
     return "; ".join(steps) + " channels reach the classifier."
 
 
+@exercise(4, 1, kind="number", points=1, minutes=5,
+          title="Channels entering a dense layer",
+          objective="follow the channel arithmetic k0 + (l - 1) k")
 def check_04_1(answer):
     """Channels entering the 7th layer of a block with k0 = 64, k = 32."""
     expected = cost.dense_block(EX1_K0, EX1_K, EX1_LAYER - 1, 1).c_out  # the input and 6 earlier layers
@@ -82,6 +86,9 @@ def check_04_1(answer):
     )
 
 
+@exercise(4, 2, kind="number", points=2, minutes=15,
+          title="Parameters of a dense block",
+          objective="count a bottleneck dense block's parameters")
 def check_04_2(answer):
     """Parameters of DenseNet-121's first dense block (bottleneck layers, BN included)."""
     block = cost.dense_block(EX2_K0, EX2_K, EX2_LAYERS, EX2_SIZE, bn_size=4)
@@ -108,6 +115,9 @@ def check_04_2(answer):
     )
 
 
+@exercise(4, 3, kind="number", points=2, minutes=15,
+          title="Channels entering DenseNet-BC's classifier",
+          objective="follow growth and compression through a network")
 def check_04_3(answer):
     """Channels entering the classifier of DenseNet-BC (L = 100, k = 12)."""
     expected = _classifier_width(EX3_DEPTH, EX3_K, True, EX3_THETA)
@@ -129,6 +139,9 @@ def check_04_3(answer):
     )
 
 
+@exercise(4, 4, kind="number", points=1, minutes=10,
+          title="Layers per block of DenseNet-BC",
+          objective="relate depth L to layers per block")
 def check_04_4(answer):
     """Layers per dense block of DenseNet-BC with L = 250."""
     expected = densenet_cifar_config(EX4_DEPTH, 24, bottleneck=True, compression=0.5)[0][0]
@@ -149,6 +162,9 @@ def check_04_4(answer):
     )
 
 
+@exercise(4, 5, kind="number", points=2, minutes=15,
+          title="Memory of the concatenations",
+          objective="see why naive dense blocks need quadratic memory")
 def check_04_5(answer):
     """Values stored for the concatenated inputs of a 16-layer block (k0 = 24, k = 12, 32 x 32, batch 1)."""
     positions = EX5_SIZE * EX5_SIZE

@@ -26,6 +26,7 @@ import math
 
 from .. import cost
 from ..models.mobilenet_v2 import MOBILENET_V2_SETTING, STEM_CHANNELS
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_05_1", "check_05_2", "check_05_3", "check_05_4", "check_05_5"]
@@ -53,6 +54,9 @@ def _residual_blocks(setting=MOBILENET_V2_SETTING, c_in=STEM_CHANNELS):
     return residual, stride1, total
 
 
+@exercise(5, 1, kind="number", points=1, minutes=10,
+          title="MACs of an inverted residual",
+          objective="count expansion, depthwise and projection of a block")
 def check_05_1(answer):
     """MACs of an inverted residual block 64 -> 64, t = 6, 3x3, stride 1, at 14 x 14."""
     block = cost.inverted_residual(EX1_C_IN, EX1_C_OUT, EX1_T, EX1_KERNEL, 1, EX1_SIZE)
@@ -77,6 +81,9 @@ def check_05_1(answer):
     )
 
 
+@exercise(5, 2, kind="number", points=1, minutes=5,
+          title="make_divisible at width 0.35",
+          objective="round channels as MobileNet v2 does")
 def check_05_2(answer):
     """Stem channels at width 0.35 with make_divisible(32 * 0.35, 8)."""
     ideal = STEM_CHANNELS * EX2_WIDTH
@@ -98,6 +105,9 @@ def check_05_2(answer):
     )
 
 
+@exercise(5, 3, kind="number", points=1, minutes=10,
+          title="Blocks with a shortcut",
+          objective="know when an inverted residual has a residual connection")
 def check_05_3(answer):
     """Blocks of MobileNet v2 with a residual connection (stride 1 and equal in/out channels)."""
     residual, stride1, total = _residual_blocks()
@@ -116,6 +126,9 @@ def check_05_3(answer):
     )
 
 
+@exercise(5, 4, kind="number", points=2, minutes=15,
+          title="Memory of a block evaluated in splits",
+          objective="see what evaluating the expansion in slices saves")
 def check_05_4(answer):
     """Most values held by the 64 -> 64, t = 6 block at 14 x 14, evaluated in 6 splits."""
     args = (EX1_C_IN, EX1_C_OUT, EX1_T, EX1_KERNEL, 1, EX1_SIZE)
@@ -138,6 +151,9 @@ def check_05_4(answer):
     )
 
 
+@exercise(5, 5, kind="number", points=1, minutes=10,
+          title="ReLU6 in fixed point",
+          objective="see why a bounded activation suits low precision")
 def check_05_5(answer):
     """Fractional bits of an 8-bit unsigned fixed-point format covering [0, 6]."""
     integer_bits = math.ceil(math.log2(EX5_BOUND + 1))  # 6 = 110b needs 3 bits

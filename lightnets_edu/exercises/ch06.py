@@ -31,6 +31,7 @@ import torch
 from .. import cost
 from ..layers.shuffle import channel_shuffle
 from ..models.shufflenet import shufflenet_v1_channels
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_06_1", "check_06_2", "check_06_3", "check_06_4", "check_06_5"]
@@ -54,6 +55,9 @@ def _shuffle_source(channels, groups, position):
     return int(order.flatten()[position].item())
 
 
+@exercise(6, 1, kind="number", points=1, minutes=10,
+          title="MACs of a ShuffleNet unit",
+          objective="count a unit's grouped 1x1 and depthwise convolutions")
 def check_06_1(answer):
     """MACs of a stride-1 ShuffleNet unit: c = 240, m = 60, g = 3, 28 x 28."""
     m = EX1_C // 4
@@ -79,6 +83,9 @@ def check_06_1(answer):
     )
 
 
+@exercise(6, 2, kind="number", points=1, minutes=10,
+          title="Channels of a stride-2 unit",
+          objective="follow concatenation in ShuffleNet's stride-2 unit")
 def check_06_2(answer):
     """Output channels of the residual branch of stage 2's first unit (1x, g = 3)."""
     conv1, stage2, *_ = shufflenet_v1_channels(EX2_GROUPS, 1.0)
@@ -100,6 +107,9 @@ def check_06_2(answer):
     )
 
 
+@exercise(6, 3, kind="number", points=1, minutes=10,
+          title="Where the shuffle sends a channel",
+          objective="trace the channel shuffle permutation")
 def check_06_3(answer):
     """Which input channel ends at output position 5 of channel_shuffle(x, 3) on 12 channels."""
     expected = _shuffle_source(EX3_CHANNELS, EX3_GROUPS, EX3_POSITION)
@@ -122,6 +132,9 @@ def check_06_3(answer):
     )
 
 
+@exercise(6, 4, kind="number", points=1, minutes=10,
+          title="Memory access cost of a 1x1 conv",
+          objective="count the values a layer reads and writes")
 def check_06_4(answer):
     """Memory access cost of a 1x1 conv 64 -> 128 on 56 x 56, in values."""
     expected = cost.pointwise_memory_access_cost(EX4_C1, EX4_C2, EX4_SIZE)
@@ -141,6 +154,9 @@ def check_06_4(answer):
     )
 
 
+@exercise(6, 5, kind="number", points=2, minutes=15,
+          title="The least memory access cost",
+          objective="derive guideline G1: equal widths minimize memory access")
 def check_06_5(answer):
     """Least memory access cost of a 1x1 conv with c1 c2 = 16384 on 28 x 28."""
     side = math.isqrt(EX5_PRODUCT)

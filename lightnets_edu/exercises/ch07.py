@@ -24,6 +24,7 @@ import math
 
 from .. import cost
 from ..models.mobilenet_v3 import mobilenet_v3_cost
+from ._catalog import exercise
 from ._grading import check_number, distinct_mistakes
 
 __all__ = ["check_07_1", "check_07_2", "check_07_3", "check_07_4", "check_07_5"]
@@ -53,6 +54,9 @@ def hsigmoid_sigmoid_gap():
     return max(abs(min(max(x + 3, 0), 6) / 6 - _sigmoid(x)) for x in (k / 100_000 for k in range(300_001)))
 
 
+@exercise(7, 1, kind="number", points=1, minutes=10,
+          title="Parameters of an SE block",
+          objective="count squeeze-excite's two layers")
 def check_07_1(answer):
     """Params of the SE block on 72 expanded channels (MobileNetV3-Large's fourth bneck)."""
     squeeze = cost.se_channels(EX1_EXP)
@@ -76,6 +80,9 @@ def check_07_1(answer):
     )
 
 
+@exercise(7, 2, kind="number", points=2, minutes=15,
+          title="h-swish against swish",
+          objective="bound the error of the hard approximation")
 def check_07_2(answer):
     """The largest |h-swish(x) - swish(x)| over all real x."""
     gap = hswish_swish_gap()
@@ -100,6 +107,9 @@ def _ex3():
     return original, efficient
 
 
+@exercise(7, 3, kind="number", points=2, minutes=15,
+          title="The efficient last stage",
+          objective="count what moving the last layers after the pool saves")
 def check_07_3(answer):
     """MACs saved by moving the 1280-wide layer after the pool and dropping the last dw + projection."""
     original, efficient = _ex3()
@@ -121,6 +131,9 @@ def check_07_3(answer):
     )
 
 
+@exercise(7, 4, kind="number", points=2, minutes=15,
+          title="The weight of the latency term",
+          objective="derive the reward exponent from a trade-off")
 def check_07_4(answer):
     """The weight w that makes ACC x (LAT/TAR)^w peak at the target for 7 points per doubling at 67%."""
     slope = EX4_POINTS / 100
@@ -139,6 +152,9 @@ def check_07_4(answer):
     )
 
 
+@exercise(7, 5, kind="number", points=1, minutes=10,
+          title="MobileNet v3-Large 0.75",
+          objective="reproduce a table row from the config")
 def check_07_5(answer):
     """Conv + FC MACs of MobileNetV3-Large 0.75 as built by the TF reference (Table 3's 155M row)."""
     tf = mobilenet_v3_cost("large", EX5_WIDTH, reference="tf")
