@@ -8,7 +8,8 @@
 #   native   the kernels this CPU selects by itself
 #   default  ATEN_CPU_CAPABILITY=default: ATen's generic (non-vectorized) kernels
 #   avx2     ATen, oneDNN and MKL held to AVX2 (what `make notebooks` records with)
-#   threads2 native kernels, two training threads instead of one (LIGHTNETS_THREADS=2)
+#   threads2 native kernels, two training threads instead of one (LIGHTNETS_THREADS=2;
+#            passive OpenMP waiting, so two threads do not spin against other work)
 # Usage: scripts/test_portability.sh [CONFIG ...]   (default: all four)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ declare -A ENVS=(
   [native]=""
   [default]="ATEN_CPU_CAPABILITY=default"
   [avx2]="ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 DNNL_MAX_CPU_ISA=AVX2"
-  [threads2]="LIGHTNETS_THREADS=2"
+  [threads2]="LIGHTNETS_THREADS=2 OMP_WAIT_POLICY=PASSIVE"
 )
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(native default avx2 threads2)
