@@ -87,6 +87,24 @@ def test_dense_block_cost_and_width(c0, k, layers, bn_size, size):
     assert (cost_again.params, cost_again.macs) == (result.params, result.macs) and width == result.c_out
 
 
+@given(c0=st.integers(1, 10), k=st.integers(1, 5), layers=st.integers(1, 5),
+       bn_size=st.sampled_from([None, 1, 2, 4]), h=st.integers(1, 3), w=st.integers(1, 3))
+def test_dense_block_closed_form_equals_profile_and_the_sum(c0, k, layers, bn_size, h, w):
+    # the closed forms of the book's block params and MACs, against a real block and the layer-by-layer sum
+    block = DenseBlock(layers, c0, k, bn_size).eval()
+    closed = cost.dense_block_closed_form(c0, k, layers, (h, w), bn_size)
+    assert closed.cost == measured(block, (1, c0, h, w))
+    assert closed == cost.dense_block(c0, k, layers, (h, w), bn_size)
+    assert closed.c_out == block.c_out
+
+
+def test_dense_block_closed_form_rejects_bad_input():
+    with pytest.raises(ValueError, match="num_layers"):
+        cost.dense_block_closed_form(16, 12, 0, 8)
+    with pytest.raises(TypeError, match="bn_size"):
+        cost.dense_block_closed_form(16, 12, 4, 8, bn_size=2.5)
+
+
 @given(c_in=st.integers(1, 24), theta=st.sampled_from([1.0, 0.5, 0.25, 0.29, 0.7, 0.9]), size=st.integers(2, 5))
 def test_transition_cost_and_width(c_in, theta, size):
     expected_width = c_in * round(theta * 100) // 100  # floor(theta c) in exact integers

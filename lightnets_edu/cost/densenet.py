@@ -4,8 +4,10 @@ Huang et al., "Densely Connected Convolutional Networks" (CVPR 2017),
 https://arxiv.org/abs/1608.06993. Symbols from the paper:
 
 * ``growth_rate`` is k, the feature maps each layer adds;
-* ``c0`` is k0, the channels entering a dense block; layer ``i`` (from 0) sees
-  ``k0 + i k`` channels, and the block leaves ``k0 + l k`` after ``l`` layers;
+* ``c0`` is k0, the channels entering a dense block; layer l (from 1) sees
+  ``k0 + (l - 1) k`` channels, and the block leaves ``k0 + n k`` after its
+  ``n = num_layers`` layers (the book writes n for layers per block, and keeps
+  the paper's L for the depth of the whole network);
 * ``bn_size`` is the bottleneck factor: DenseNet-B puts a 1x1 convolution to
   ``bn_size * k`` channels (4k in the paper) before each 3x3; ``bn_size=None``
   is the basic layer, BN-ReLU-3x3 conv straight from the concatenation;
@@ -24,7 +26,7 @@ from typing import NamedTuple
 from .._checks import int_pair, number, positive_int
 from .conv import Cost, batchnorm, conv2d
 
-__all__ = ["BlockCost", "dense_layer", "dense_block", "transition", "compressed_channels"]
+__all__ = ["BlockCost", "dense_layer", "dense_block", "dense_block_closed_form", "transition", "compressed_channels"]
 
 
 class BlockCost(NamedTuple):
@@ -120,6 +122,42 @@ def dense_block(c0, growth_rate, num_layers, out_hw, bn_size=4):
     int_pair("out_hw", out_hw)
     total = sum(dense_layer(c0 + i * growth_rate, growth_rate, out_hw, bn_size) for i in range(num_layers))
     return BlockCost(total, c0 + num_layers * growth_rate)
+
+
+def dense_block_closed_form(c0, growth_rate, num_layers, out_hw, bn_size=4):
+    """:func:`dense_block`'s cost from the closed form, without summing layer by layer.
+
+    With ``n = num_layers``, the widths the layers read add up to the
+    arithmetic series ``S = n k0 + k n (n - 1) / 2``. Every term of a layer's
+    cost that depends on its width c is linear in c, so summing over the block
+    replaces c by S and every constant term by n times itself. With
+    ``b = bn_size`` (bottleneck width ``b k``; the paper's 4k) and ``HW`` the
+    map::
+
+        params = (b k + 2) S + n (2 b k + 9 b k^2)      macs = (b k S + 9 n b k^2) H W
+
+    (for b = 4: ``(4k + 2) S + n (8k + 36 k^2)`` and ``(4k S + 36 n k^2) H W``),
+    and without the bottleneck (``bn_size=None``)::
+
+        params = (9 k + 2) S                            macs = 9 k S H W
+
+    Both are quadratic in n. Returns ``BlockCost(cost, c_out)`` like
+    :func:`dense_block`, which it always equals (the tests check both against
+    ``profile`` of a real :class:`~lightnets_edu.layers.DenseBlock`).
+    """
+    c0 = positive_int("c0", c0)
+    k = positive_int("growth_rate", growth_rate)
+    n = positive_int("num_layers", num_layers)
+    h, w = int_pair("out_hw", out_hw)
+    bn_size = check_bn_size(bn_size)
+    widths = n * c0 + k * n * (n - 1) // 2  # S, the sum of the widths the n layers read
+    if bn_size is None:
+        params, macs = (9 * k + 2) * widths, 9 * k * widths * h * w
+    else:
+        b = bn_size * k  # the bottleneck's width
+        params = (b + 2) * widths + n * (2 * b + 9 * b * k)
+        macs = (b * widths + 9 * n * b * k) * h * w
+    return BlockCost(Cost(params, macs), c0 + n * k)
 
 
 def transition(c_in, compression, out_hw):

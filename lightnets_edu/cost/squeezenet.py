@@ -20,9 +20,10 @@ from .._checks import boolean, int_pair, nonnegative_int, number, positive_int
 from .conv import batchnorm as batchnorm_cost
 from .conv import conv2d
 
-__all__ = ["fire", "fire_channels", "model_size_bytes", "MIB"]
+__all__ = ["fire", "fire_channels", "model_size_bytes", "ceil_pool_out_size", "MIB"]
 
-MIB = 2 ** 20  # bytes in a mebibyte: the paper's "MB" (4.8 MB = 1,248,424 x 4 bytes / 2**20)
+MIB = 2 ** 20  # bytes in a mebibyte: the MB of the paper's "4.8MB" (1,248,424 x 4 bytes / 2**20 = 4.76);
+# the paper never defines its MB, and its "19MB" model (Sec. 5.2) fits 10**6-byte MB instead
 
 
 def fire(c_in, s1x1, e1x1, e3x3, out_hw, batchnorm=False):
@@ -47,6 +48,26 @@ def fire(c_in, s1x1, e1x1, e3x3, out_hw, batchnorm=False):
     return (_conv_cost(c_in, s1x1, 1, out_hw, batchnorm)                  # squeeze
             + _conv_cost(s1x1, e1x1, 1, out_hw, batchnorm)                # expand 1x1
             + _conv_cost(s1x1, e3x3, 3, out_hw, batchnorm))               # expand 3x3, padding 1 keeps H x W
+
+
+def ceil_pool_out_size(size, kernel=3, stride=2):
+    """Output length of a max pool that rounds up (Caffe's rule; PyTorch's ``ceil_mode=True``).
+
+        out = ceil((size - kernel) / stride) + 1
+
+    less one when that last window would start past the map (PyTorch's rule,
+    which never bites for SqueezeNet's 3x3 / stride 2 pools). Those pools give
+    111 -> 55 -> 27 -> 13 and 113 -> 56 -> 28 -> 14: where ``size - 3`` is odd
+    they round up (56 -> 28 and 28 -> 14, where floor mode would give 27 and
+    13). A last window may overhang the map (2 -> 1 for a 3x3 window). Returns at least 0; the caller decides whether 0 is too small.
+    """
+    size = positive_int("size", size)
+    kernel = positive_int("kernel", kernel)
+    stride = positive_int("stride", stride)
+    out = -(-(size - kernel) // stride) + 1
+    if out > 1 and (out - 1) * stride >= size:  # the last window must start inside the map
+        out -= 1
+    return max(0, out)
 
 
 def _conv_cost(c_in, c_out, kernel, out_hw, batchnorm):

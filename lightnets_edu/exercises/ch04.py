@@ -183,7 +183,7 @@ def check_04_5(answer):
                          "concatenation per layer."),
             no_positions=(stored // positions, "That counts channels; multiply by the 32 x 32 positions."),
         ),
-        explain=f"(L k0 + k L (L - 1) / 2) H W = ({EX5_LAYERS} x {EX5_K0} + {EX5_K} x {EX5_LAYERS} x "
-                f"{EX5_LAYERS - 1} / 2) x {positions} = {stored:,} values ({4 * stored / 2 ** 20:.1f} MiB in "
+        explain=f"(n k0 + k n (n - 1) / 2) H W with n = {EX5_LAYERS} layers: ({EX5_LAYERS} x {EX5_K0} + {EX5_K} x "
+                f"{EX5_LAYERS} x {EX5_LAYERS - 1} / 2) x {positions} = {stored:,} values ({4 * stored / 2 ** 20:.1f} MiB in "
                 "float32), quadratic in the number of layers.",
     )

@@ -114,7 +114,7 @@ class DenseBlock(nn.ModuleDict):
         features = [x]  # every map so far, never modified
         for layer in self.values():
             features.append(layer(features))
-        return torch.cat(features, 1)  # (B, k0 + l k, H, W)
+        return torch.cat(features, 1)  # (B, k0 + n k, H, W), n = num_layers
 
 
 class Transition(nn.Sequential):

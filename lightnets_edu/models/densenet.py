@@ -83,7 +83,7 @@ class DenseNet(nn.Module):
         for i, num_layers in enumerate(block_config):
             block = DenseBlock(num_layers, channels, growth_rate, bn_size, drop_rate, memory_efficient)
             self.features.add_module(f"denseblock{i + 1}", block)
-            channels = block.c_out  # k0 + l k
+            channels = block.c_out  # k0 + n k for a block of n layers
             if i != len(block_config) - 1:
                 trans = Transition(channels, compression)
                 self.features.add_module(f"transition{i + 1}", trans)
