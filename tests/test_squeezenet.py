@@ -13,7 +13,8 @@ from torch import nn
 from lightnets_edu import cost
 from lightnets_edu.layers import Fire
 from lightnets_edu.models import (SQUEEZENET_FIRES, SqueezeNet, get_model, list_models, squeezenet,
-                                  squeezenet_cost, squeezenet_from_metaparams, squeezenet_metaparams_cost)
+                                  squeezenet_cost, squeezenet_from_metaparams, squeezenet_map_sizes,
+                                  squeezenet_metaparams_cost)
 from lightnets_edu.profile import profile
 
 # Table 1 of the paper, typed here independently of the package's config table:
@@ -237,8 +238,8 @@ def test_metaparameter_cost_equals_the_profiled_model(base_e, incr_e, freq, pct3
                                     batchnorm=batchnorm)
 
 
-def test_source_post_example_and_rounding_rule():
-    # the source post: SR = 0.75 with 4 expand filters gives 3 squeeze filters
+def test_toy_squeeze_ratio_example_and_rounding_rule():
+    # the chapter's toy case: SR = 0.75 with 4 expand filters gives 3 squeeze filters
     assert cost.fire_channels(base_e=4, incr_e=0, squeeze_ratio=0.75, num_fire=1) == [(3, 2, 2)]
     # non-integer products round to the nearest integer, halves up
     assert cost.fire_channels(base_e=128, incr_e=0, squeeze_ratio=0.3, num_fire=1)[0][0] == 38  # 38.4
@@ -281,6 +282,44 @@ def test_output_shapes_for_every_variant():
     x = torch.randn(2, 3, 48, 48, requires_grad=True)
     gradients(x).sum().backward()
     assert x.grad is not None
+
+
+# ---------------------------------------------------------------- map sizes
+
+@given(size=st.integers(3, 300), kernel=st.integers(1, 3), stride=st.integers(1, 3))
+def test_ceil_pool_formula_equals_the_real_pool(size, kernel, stride):
+    pooled = nn.MaxPool2d(kernel, stride, ceil_mode=True)(torch.zeros(1, 1, size, 1 if kernel == 1 else kernel))
+    assert cost.ceil_pool_out_size(size, kernel, stride) == pooled.shape[2]
+    if (kernel, stride) == (3, 2):  # SqueezeNet's pools: the plain ceil formula of the book
+        assert pooled.shape[2] == math.ceil((size - 3) / 2) + 1
+
+
+@given(version=st.sampled_from(["1_0", "1_1"]), resolution=st.integers(40, 260))
+def test_map_sizes_equal_the_forward_pass(version, resolution):
+    # the map sizes depend only on the macro-architecture: a narrow network of the same version has them
+    net = squeezenet_from_metaparams(base_e=4, incr_e=0, stem_channels=4, version=version, num_classes=3).eval()
+    seen = {}
+    names, fire = ["conv1", None, "maxpool1"], 2
+    for m in list(net.features)[3:]:
+        if isinstance(m, Fire):
+            names.append(f"fire{fire}")
+            fire += 1
+        else:
+            names.append(f"maxpool{fire - 1}")
+    hooks = [m.register_forward_hook(lambda mod, i, out, name=name: seen.__setitem__(name, out.shape[-1]))
+             for name, m in zip(names, net.features) if name]
+    with torch.no_grad():
+        net(torch.zeros(1, 3, resolution, resolution))
+    for h in hooks:
+        h.remove()
+    assert squeezenet_map_sizes(version, resolution) == seen
+
+
+def test_map_sizes_of_both_versions():
+    assert [squeezenet_map_sizes("1_1", 227)[f"fire{i}"] for i in range(2, 10)] == [56, 56, 28, 28, 14, 14, 14, 14]
+    assert [squeezenet_map_sizes("1_0", 227)[f"fire{i}"] for i in range(2, 10)] == [55, 55, 55, 27, 27, 27, 27, 13]
+    assert [squeezenet_map_sizes("1_1", 224)[f"fire{i}"] for i in range(2, 10)] == [55, 55, 27, 27, 13, 13, 13, 13]
+    assert squeezenet_map_sizes("1_0", 224)["conv1"] == 109 and squeezenet_map_sizes("1_1", 224)["conv1"] == 111
 
 
 # ---------------------------------------------------------------- model size
@@ -403,3 +442,17 @@ def test_fire_repr_names_the_paper_symbols():
     assert "s1x1=16, e1x1=64, e3x3=64" in repr(Fire(96, 16, 64, 64))
     assert "bypass='complex'" in repr(Fire(96, 16, 64, 64, bypass="complex"))
     assert isinstance(Fire(96, 16, 64, 64, bypass="complex").bypass, nn.Conv2d)
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: cost.ceil_pool_out_size(0), ValueError, ["size", "0"]),
+    (lambda: cost.ceil_pool_out_size(10, kernel=0), ValueError, ["kernel", "0"]),
+    (lambda: cost.ceil_pool_out_size(10, stride=1.5), TypeError, ["stride", "1.5"]),
+    (lambda: squeezenet_map_sizes("2_0", 224), ValueError, ["version", "2_0"]),
+    (lambda: squeezenet_map_sizes("1_0", -1), ValueError, ["resolution", "-1"]),
+    (lambda: squeezenet_map_sizes("1_0", 9), ValueError, ["too small"]),
+])
+def test_map_size_functions_reject_bad_input(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    assert all(word in str(info.value) for word in words)

@@ -90,8 +90,9 @@ def check_03_2(answer):
             size=(round(expected * 4 / cost.MIB, 1), "That is the size in MB; the question asks for parameters."),
             size_bytes=(expected * 4, "That is the size in bytes at 32 bits; the question asks for parameters."),
         ),
-        explain=f"{expected / default:.1f}x SqueezeNet 1.0's parameters, {expected * 4 / cost.MIB:.1f} MB at "
-                "32 bits: the paper's 19 MB model.",
+        explain=f"{expected / default:.1f}x SqueezeNet 1.0's parameters: at 32 bits {expected * 4 / cost.MIB:.2f} MB "
+                f"of 2**20 bytes or {expected * 4 / 1e6:.2f} MB of 10**6 bytes; the paper's \"19MB model\" "
+                "(Sec. 5.2) fits the second.",
     )
 
 

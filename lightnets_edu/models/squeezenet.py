@@ -19,7 +19,7 @@ from ..layers import BYPASS_KINDS, Fire
 from . import register_model
 
 __all__ = ["SqueezeNet", "squeezenet", "squeezenet_from_metaparams", "squeezenet_cost",
-           "squeezenet_metaparams_cost", "SQUEEZENET_FIRES", "SQUEEZENET_VERSIONS"]
+           "squeezenet_metaparams_cost", "squeezenet_map_sizes", "SQUEEZENET_FIRES", "SQUEEZENET_VERSIONS"]
 
 # Table 1 of the paper, the Fire modules fire2 ... fire9 (identical in 1.0 and 1.1):
 SQUEEZENET_FIRES = [
@@ -50,7 +50,7 @@ def _max_pool():
 
 def _pool_out(size):
     """Output size of ``_max_pool`` (3x3, stride 2, ceil mode) on a ``size``-wide map."""
-    out = -(-(size - 3) // 2) + 1  # ceil((size - 3) / 2) + 1; ceil mode lets a window overhang: 2 -> 1
+    out = cost.ceil_pool_out_size(size)  # ceil((size - 3) / 2) + 1; ceil mode lets a window overhang: 2 -> 1
     if out < 1:
         raise ValueError(f"a {size}x{size} map is too small for the 3x3 max pool: use a larger resolution")
     return out
@@ -178,6 +178,31 @@ def _network_cost(fires, stem_channels, stem_kernel, pool_after, resolution, num
         if fire_number in pool_after:
             size = _pool_out(size)
     return total + _conv_cost(c_in, num_classes, 1, size, batchnorm)  # conv10
+
+
+def squeezenet_map_sizes(version="1_0", resolution=224):
+    """Side of the square map each stage of ``squeezenet(version=...)`` outputs, without building it.
+
+    Returns ``{"conv1": ..., "maxpool1": ..., "fire2": ..., ..., "fire9": ...}``
+    in network order: conv1 (stride 2, no padding) gives
+    ``floor((resolution - k) / 2) + 1``, each 3x3 / 2 max pool
+    ``ceil((n - 3) / 2) + 1`` (:func:`lightnets_edu.cost.ceil_pool_out_size`),
+    and a Fire module keeps its input's size; conv10 runs at fire9's size.
+    ``squeezenet_map_sizes("1_1", 227)`` has fire4 and fire5 at 28 and fire6
+    to fire9 at 14, where 1.0 at 227 has 27 and 13.
+    """
+    resolution = positive_int("resolution", resolution)
+    macro = _version(version)
+    size = cost.conv_out_size(resolution, macro["stem_kernel"], stride=2)
+    sizes = {"conv1": size}
+    size = _pool_out(size)
+    sizes["maxpool1"] = size
+    for fire_number in range(FIRST_FIRE, FIRST_FIRE + len(SQUEEZENET_FIRES)):
+        sizes[f"fire{fire_number}"] = size
+        if fire_number in macro["pool_after"]:
+            size = _pool_out(size)
+            sizes[f"maxpool{fire_number}"] = size
+    return sizes
 
 
 def squeezenet_cost(version="1_0", resolution=224, num_classes=1000, bypass=None):
