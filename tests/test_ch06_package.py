@@ -104,11 +104,9 @@ def test_earlier_widgets_still_exported():
         assert name in widgets.__all__
 
 
-def test_notebook_ignores_only_timing_and_widget_cells():
+def test_notebook_tags_timing_and_widget_cells():
     nb = json.loads(NOTEBOOK.read_text())
-    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     for marker in ("shufflenet_v1_explorer()", "bench.latency"):
-        cells = [s for s in sources if marker in s and "import" not in s]
-        assert cells and all(s.startswith("# NBVAL_IGNORE_OUTPUT") for s in cells), marker
-    ignored = [s for s in sources if s.startswith("# NBVAL_IGNORE_OUTPUT")]
-    assert all("bench.latency" in s or "explorer()" in s for s in ignored)
+        cells = [c for c in code if marker in "".join(c["source"]) and "import" not in "".join(c["source"])]
+        assert cells and all("nbval-ignore-output" in c["metadata"].get("tags", []) for c in cells), marker
