@@ -182,3 +182,11 @@ def test_catalogue_rejects_bad_records():
         _catalog._add(exercises.catalog(1)[0])
     with pytest.raises(ValueError, match="named check_99_2"):
         _catalog.exercise(99, 2, title="t", kind="number", points=1, objective="o", minutes=5)(lambda a: a)
+
+
+def test_instructors_tables_match_the_catalogue():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "instructors_tables.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
