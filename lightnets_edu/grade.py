@@ -205,7 +205,10 @@ def _execute(notebook, executed, timeout):
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(notebook).parent / "kernel"))
     client = nbclient.NotebookClient(nb, km=km, timeout=int(timeout), allow_errors=True,
                                      resources={"metadata": {"path": str(Path(notebook).parent)}})
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("notebook time limit")))
+    def out_of_time(signum, frame):
+        raise TimeoutError(f"the notebook ran past its {timeout} s limit")
+
+    signal.signal(signal.SIGALRM, out_of_time)  # the whole notebook, not just one cell
     signal.alarm(int(timeout))
     try:
         client.execute()

@@ -182,6 +182,7 @@ def test_catalogue_rejects_bad_records():
         _catalog._add(exercises.catalog(1)[0])
     with pytest.raises(ValueError, match="named check_99_2"):
         _catalog.exercise(99, 2, title="t", kind="number", points=1, objective="o", minutes=5)(lambda a: a)
+    assert not exercises.catalog(99)  # nothing was registered by the failed calls
 
 
 def test_instructors_tables_match_the_catalogue():

@@ -49,10 +49,11 @@ _CATALOG = {}
 def exercise(chapter, number, *, title, kind, points, objective, minutes):
     """Register the decorated ``check_<chapter>_<number>`` and log its verdicts when graded."""
     def register(check):
-        record = _add(Exercise(chapter, number, title, kind, points, objective, minutes, check.__name__))
-        if check.__name__ != f"check_{record.key}":
+        record = Exercise(chapter, number, title, kind, points, objective, minutes, check.__name__)
+        if check.__name__ != f"check_{record.key}":  # checked first: a misnamed checker registers nothing
             raise ValueError(f"the checker of exercise {record.key} must be named check_{record.key}, "
                              f"got {check.__name__}")
+        _add(record)
 
         @functools.wraps(check)
         def checked(*args, **kwargs):
