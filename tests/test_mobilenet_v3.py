@@ -18,7 +18,7 @@ from lightnets_edu.models.mobilenet_v3 import (MOBILENET_V3_LARGE, MOBILENET_V3_
                                               mnasnet_reward, mobilenet_v3_config, mobilenet_v3_cost,
                                               mobilenet_v3_large, mobilenet_v3_small, netadapt, netadapt_seed,
                                               netadapt_step, shrink_layer, table_latency, latency_table,
-                                              widths_of)
+                                              widths_of, NETADAPT_STOPS, NetAdaptResult)
 from lightnets_edu.profile import profile
 
 TORCHVISION = {"large": torchvision.models.mobilenet_v3_large, "small": torchvision.models.mobilenet_v3_small}
@@ -31,7 +31,8 @@ def test_hard_activations_equal_torch_on_a_dense_grid():
     x = torch.linspace(-8, 8, 160_001)
     assert torch.equal(HSigmoid()(x), F.hardsigmoid(x))
     assert torch.equal(HSwish()(x), F.hardswish(x))
-    assert torch.equal(HSwish()(x), x * F.relu6(x + 3) / 6)
+    assert torch.equal(HSwish()(x), x * F.relu6(x + 3) / 6)  # the fused ops compute the formula
+    assert torch.equal(HSigmoid()(x), F.relu6(x + 3) / 6)
     x64 = x.double()
     assert torch.equal(HSwish()(x64), F.hardswish(x64))
 
@@ -225,10 +226,45 @@ def test_netadapt_step_returns_a_strictly_cheaper_network():
     assert latency(widths_of(best.model)) <= before - 0.05 * before < before
     assert profile(best.model, (1, 3, 16, 16)).macs < profile(model, (1, 3, 16, 16)).macs
     assert len(proposals) == len(widths_of(model)) and all(p.latency <= 0.95 * before for p in proposals)
-    final, trajectory = netadapt(model, latency, 0.1 * before, 0.7 * before, fine_tune=lambda m: None,
-                                 evaluate=lambda m: 0.5, max_steps=6)
-    latencies = [t["latency"] for t in trajectory]
+    result = netadapt(model, latency, 0.1 * before, 0.7 * before, fine_tune=lambda m: None,
+                      evaluate=lambda m: 0.5, max_steps=6)
+    assert isinstance(result, NetAdaptResult) and result.stopped == "target" and "reached the target" in result.reason
+    latencies = [t["latency"] for t in result.trajectory]
     assert all(b < a for a, b in zip(latencies, latencies[1:])) and latencies[-1] <= 0.7 * before
+    assert widths_of(result.model) == result.trajectory[-1]["widths"]
+
+
+def test_netadapt_keeps_the_steps_it_took_when_no_layer_can_save_delta():
+    # a latency model under which only the first cut saves delta: after one step, no proposal is left
+    torch.manual_seed(0)
+    model = netadapt_seed()
+    seed_widths = widths_of(model)
+
+    def latency(widths):  # 10 for the seed; 5 once last_conv is cut; no other cut saves anything
+        return 5.0 if widths["last_conv"] < seed_widths["last_conv"] else 10.0
+
+    result = netadapt(model, latency, delta=1.0, target=1.0, fine_tune=lambda m: None, evaluate=lambda m: 0.5,
+                      max_steps=5)
+    assert result.stopped == "no_proposal" and result.stopped in NETADAPT_STOPS
+    assert [t["step"] for t in result.trajectory] == [0, 1] and result.trajectory[1]["layer"] == "last_conv"
+    assert result.trajectory[-1]["latency"] == 5.0 and widths_of(result.model)["last_conv"] < seed_widths["last_conv"]
+    assert "after 1 step(s)" in result.reason and "delta=1" in result.reason
+    # a search that cannot take even one step returns the seed, unchanged, with zero steps
+    stuck = netadapt(model, lambda w: 10.0, delta=1.0, target=1.0, fine_tune=lambda m: None, evaluate=lambda m: 0.5)
+    assert stuck.stopped == "no_proposal" and len(stuck.trajectory) == 1 and stuck.model is model
+
+
+def test_netadapt_stops_at_max_steps_or_at_once_on_target():
+    torch.manual_seed(0)
+    model = netadapt_seed()
+    latency = _mac_latency(model)
+    before = latency(widths_of(model))
+    capped = netadapt(model, latency, 0.05 * before, 0.1 * before, fine_tune=lambda m: None,
+                      evaluate=lambda m: 0.5, max_steps=2)
+    assert capped.stopped == "max_steps" and len(capped.trajectory) == 3
+    assert capped.trajectory[-1]["latency"] > 0.1 * before
+    done = netadapt(model, latency, 0.05 * before, 2 * before, fine_tune=lambda m: None, evaluate=lambda m: 0.5)
+    assert done.stopped == "target" and len(done.trajectory) == 1 and done.model is model
 
 
 # ---------------------------------------------------------------- bad input
@@ -271,6 +307,11 @@ def test_netadapt_step_returns_a_strictly_cheaper_network():
      ["fine_tune"]),
     (lambda: netadapt_step(netadapt_seed(), 0.5, lambda w: 1.0, 0.5, lambda m: None, lambda m: 0.5), ValueError,
      ["no layer", "delta=0.5"]),
+    (lambda: netadapt(netadapt_seed(), lambda w: 1.0, 0, 0.5, lambda m: None, lambda m: 0.5), ValueError,
+     ["delta", "0"]),
+    (lambda: netadapt(netadapt_seed(), lambda w: 1.0, 0.5, 0.5, lambda m: None, "acc"), TypeError, ["evaluate"]),
+    (lambda: netadapt(netadapt_seed(), lambda w: 1.0, 0.5, -1, lambda m: None, lambda m: 0.5), ValueError,
+     ["target", "-1"]),
 ])
 def test_bad_input_names_the_argument(call, exc, words):
     with pytest.raises(exc) as info:

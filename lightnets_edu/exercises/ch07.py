@@ -7,8 +7,10 @@ models in the tests) and from the activation formulas, never typed in.
 =========  ===============================================================
 exercise   question (constants)
 =========  ===============================================================
-07_1       params of the SE block of MobileNetV3-Large's fourth bneck:
-           ``EX1_EXP=72`` expanded channels on a ``EX1_SIZE=28`` map
+07_1       params of the SE block of MobileNetV3-Large's fourth bneck: its
+           ``EX1_EXP=72``-channel expansion runs on the 56 x 56 input, the
+           stride-2 depthwise conv brings it to the ``EX1_SIZE=28`` map the SE
+           block pools (the size does not change the parameters)
 07_2       the largest gap between h-swish and swish over all real x
 07_3       MACs saved by the efficient last stage of MobileNetV3-Large
            (Figure 5: 160 -> 960 -> 320 -> 1280 at 7 x 7, 1000 classes)
@@ -58,7 +60,12 @@ def hsigmoid_sigmoid_gap():
           title="Parameters of an SE block",
           objective="count squeeze-excite's two layers")
 def check_07_1(answer):
-    """Params of the SE block on 72 expanded channels (MobileNetV3-Large's fourth bneck)."""
+    """Params of the SE block on 72 expanded channels (MobileNetV3-Large's fourth bneck).
+
+    The bneck expands its 56 x 56 x 24 input to 72 channels at 56 x 56; its depthwise 5x5
+    has stride 2, so the SE block after it sees 72 channels at 28 x 28 (``EX1_SIZE``).
+    The parameter count does not depend on either size.
+    """
     squeeze = cost.se_channels(EX1_EXP)
     se = cost.squeeze_excitation(EX1_EXP, squeeze, EX1_SIZE)
     unrounded = cost.squeeze_excitation(EX1_EXP, EX1_EXP // 4, EX1_SIZE)
@@ -76,7 +83,8 @@ def check_07_1(answer):
                                                           "only the two FC layers do."),
         ),
         explain=f"{EX1_EXP} x {squeeze} + {squeeze} + {squeeze} x {EX1_EXP} + {EX1_EXP} = {se.params:,}: "
-                f"the map size ({EX1_SIZE} x {EX1_SIZE}) does not enter.",
+                f"the map size (56 x 56 at the expansion, {EX1_SIZE} x {EX1_SIZE} after the stride-2 depthwise "
+                f"conv, where the SE block runs) does not enter.",
     )
 
 

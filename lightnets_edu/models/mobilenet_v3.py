@@ -31,7 +31,7 @@ __all__ = [
     "Bneck", "REFERENCES", "MOBILENET_V3_LARGE", "MOBILENET_V3_SMALL", "MOBILENET_V3_HEADS", "NETADAPT_SEED_ROWS",
     "MobileNetV3", "mobilenet_v3_config", "mobilenet_v3_large", "mobilenet_v3_small", "mobilenet_v3_cost",
     "netadapt_seed", "mnasnet_reward", "widths_of", "shrink_layer", "latency_table", "table_latency",
-    "Proposal", "netadapt_step", "netadapt",
+    "Proposal", "netadapt_step", "netadapt", "NetAdaptResult", "NETADAPT_STOPS",
 ]
 
 # ---------------------------------------------------------------- config tables
@@ -434,27 +434,8 @@ def table_latency(table, widths):
 Proposal = namedtuple("Proposal", ["layer", "old_width", "width", "latency", "accuracy", "model"])
 
 
-def netadapt_step(model, accuracy, latency_of, delta, fine_tune, evaluate, step=8):
-    """One NetAdapt iteration (Yang et al., 2018, Algorithm 1, with MobileNet v3's selection rule).
-
-    For every shrinkable layer, take the largest width (a multiple of
-    ``step``) whose network is at least ``delta`` faster by ``latency_of``
-    (a function of :func:`widths_of`'s dict), cut the layer to it
-    (:func:`shrink_layer`), ``fine_tune`` the candidate briefly and
-    ``evaluate`` its accuracy. Keep the proposal with the best accuracy change
-    per latency saved, ``(acc - accuracy) / (latency - new latency)``:
-    MobileNet v3's rule; the original NetAdapt keeps the most accurate.
-
-    Returns ``(best, proposals)``; ``best.model`` is strictly cheaper than
-    ``model`` under ``latency_of``. Raises ``ValueError`` if no layer can
-    save ``delta``.
-    """
-    _check_model(model)
-    for name, fn in (("latency_of", latency_of), ("fine_tune", fine_tune), ("evaluate", evaluate)):
-        if not callable(fn):
-            raise TypeError(f"{name} must be a function, got {fn!r}")
-    delta = positive_number("delta", delta)
-    step = positive_int("step", step)
+def _proposals(model, latency_of, delta, fine_tune, evaluate, step):
+    """NetAdapt's proposals for one step (empty if no layer can save ``delta``) and the current latency."""
     widths = widths_of(model)
     current = latency_of(widths)
     proposals = []
@@ -468,31 +449,97 @@ def netadapt_step(model, accuracy, latency_of, delta, fine_tune, evaluate, step=
         fine_tune(candidate)
         proposals.append(Proposal(layer, width, fits[0], latency_of(widths_of(candidate)), evaluate(candidate),
                                   candidate))
+    return proposals, current
+
+
+def _check_search_args(model, latency_of, delta, fine_tune, evaluate, step):
+    _check_model(model)
+    for name, fn in (("latency_of", latency_of), ("fine_tune", fine_tune), ("evaluate", evaluate)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be a function, got {fn!r}")
+    return positive_number("delta", delta), positive_int("step", step)
+
+
+def _best(proposals, accuracy, current):
+    # MobileNet v3's rule: the best accuracy change per latency saved
+    return max(proposals, key=lambda p: (p.accuracy - accuracy) / (current - p.latency))
+
+
+def netadapt_step(model, accuracy, latency_of, delta, fine_tune, evaluate, step=8):
+    """One NetAdapt iteration (Yang et al., 2018, Algorithm 1, with MobileNet v3's selection rule).
+
+    For every shrinkable layer, take the largest width (a multiple of
+    ``step``) whose network is at least ``delta`` faster by ``latency_of``
+    (a function of :func:`widths_of`'s dict), cut the layer to it
+    (:func:`shrink_layer`), ``fine_tune`` the candidate briefly and
+    ``evaluate`` its accuracy. Keep the proposal with the best accuracy change
+    per latency saved, ``(acc - accuracy) / (latency - new latency)``:
+    MobileNet v3's rule; the original NetAdapt keeps the most accurate.
+
+    Returns ``(best, proposals)``; ``best.model`` is strictly cheaper than
+    ``model`` under ``latency_of``. Raises ``ValueError`` if no layer can
+    save ``delta`` (:func:`netadapt` does not raise then: it stops and
+    returns the steps it took).
+    """
+    delta, step = _check_search_args(model, latency_of, delta, fine_tune, evaluate, step)
+    proposals, current = _proposals(model, latency_of, delta, fine_tune, evaluate, step)
     if not proposals:
         raise ValueError(f"no layer can be shrunk to save delta={delta:g} (current latency {current:g})")
-    best = max(proposals, key=lambda p: (p.accuracy - accuracy) / (current - p.latency))
-    return best, proposals
+    return _best(proposals, accuracy, current), proposals
+
+
+#: What :func:`netadapt` returns. ``model``: the last network kept; ``trajectory``: one dict per
+#: step (the seed is step 0); ``stopped``: why the loop ended, one of :data:`NETADAPT_STOPS`;
+#: ``reason``: the same in a sentence, with the numbers.
+NetAdaptResult = namedtuple("NetAdaptResult", ["model", "trajectory", "stopped", "reason"])
+
+#: The three ways a NetAdapt run ends: the latency model reached the target; ``max_steps``
+#: steps were taken first; or no layer could be shrunk to save ``delta`` any more.
+NETADAPT_STOPS = ("target", "max_steps", "no_proposal")
 
 
 def netadapt(model, latency_of, delta, target, fine_tune, evaluate, max_steps=10, step=8):
-    """Run :func:`netadapt_step` until the latency model reaches ``target`` (or ``max_steps``).
+    """Run NetAdapt steps (:func:`netadapt_step`) until the latency model reaches ``target``.
 
-    Returns ``(model, trajectory)``: the last network and one dict per step
-    (the seed network is step 0) with the layer changed, the widths, the
-    latency model's value, the accuracy, and every proposal of the step.
+    The loop ends in one of three ways (``stopped``): ``"target"``, the
+    latency model is at or under ``target``; ``"max_steps"``, ``max_steps``
+    steps were taken without reaching it; ``"no_proposal"``, no layer can be
+    shrunk to save ``delta`` any more. In every case the steps already taken
+    are kept: the result is the last network found, never an exception.
+
+    Returns a :data:`NetAdaptResult` ``(model, trajectory, stopped, reason)``:
+    the last network, one dict per step (the seed network is step 0) with the
+    layer changed, the widths, the latency model's value, the accuracy and
+    every proposal of the step, why the loop ended and a sentence saying so.
     """
-    _check_model(model)
+    delta, step = _check_search_args(model, latency_of, delta, fine_tune, evaluate, step)
     target = positive_number("target", target)
     max_steps = positive_int("max_steps", max_steps)
     accuracy = evaluate(model)
     trajectory = [{"step": 0, "layer": None, "widths": widths_of(model), "latency": latency_of(widths_of(model)),
                    "accuracy": accuracy, "proposals": []}]
-    for n in range(1, max_steps + 1):
-        if trajectory[-1]["latency"] <= target:
+    stopped = "max_steps"
+    for n in range(1, max_steps + 2):
+        current = trajectory[-1]["latency"]
+        if current <= target:
+            stopped = "target"
             break
-        best, proposals = netadapt_step(model, accuracy, latency_of, delta, fine_tune, evaluate, step=step)
+        if n > max_steps:
+            break
+        proposals, current = _proposals(model, latency_of, delta, fine_tune, evaluate, step)
+        if not proposals:
+            stopped = "no_proposal"
+            break
+        best = _best(proposals, accuracy, current)
         model, accuracy = best.model, best.accuracy
         trajectory.append({"step": n, "layer": best.layer, "widths": widths_of(model), "latency": best.latency,
                            "accuracy": accuracy,
                            "proposals": [p._replace(model=None) for p in proposals]})
-    return model, trajectory
+    steps, latency = len(trajectory) - 1, trajectory[-1]["latency"]
+    reason = {
+        "target": f"reached the target: latency {latency:g} <= {target:g} after {steps} step(s)",
+        "max_steps": f"took max_steps={max_steps} steps; latency {latency:g} is still above the target {target:g}",
+        "no_proposal": f"after {steps} step(s), at latency {latency:g} (target {target:g}), "
+                       f"no layer can be shrunk to save delta={delta:g}",
+    }[stopped]
+    return NetAdaptResult(model, trajectory, stopped, reason)
