@@ -16,8 +16,10 @@ Symbols: ``c_in``/``c_out`` are M and N in the MobileNet paper, ``kernel`` is
 D_K, ``out_hw`` the output feature map D_F x D_F (or H x W).
 """
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+from numbers import Rational, Real
 
 from .._checks import boolean, int_pair, nonnegative_int, positive_int
 
@@ -31,6 +33,7 @@ __all__ = [
     "batchnorm",
     "separable_ratio",
     "conv_out_size",
+    "width_resolution_macs",
 ]
 
 
@@ -164,3 +167,58 @@ def conv_out_size(size, kernel, stride=1, padding=0, dilation=1):
             f"the padded input size={size} + 2 * padding={padding} = {padded}"
         )
     return (padded - extent) // stride + 1
+
+
+def _exact_multiplier(name, value):
+    """``value`` as an exact Fraction > 0: an int, a Fraction, or a float read exactly (0.75 is 3/4)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number > 0 (an int, a Fraction or a float), got {value!r} "
+                        f"({type(value).__name__})")
+    if not isinstance(value, Rational) and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    exact = Fraction(value)
+    if exact <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return exact
+
+
+def width_resolution_macs(quadratic, linear, classifier, alpha, rho=1):
+    """MACs of a network thinned by the width multiplier and shrunk by the resolution multiplier.
+
+    MobileNet (Sections 3.3 and 3.4) turns a layer with ``M`` inputs and ``N``
+    outputs into one with ``alpha M`` and ``alpha N``, and every ``D_F x D_F``
+    map into ``rho D_F x rho D_F``. A layer's MACs then scale by one factor of
+    ``alpha`` for each of its channel counts that shrinks, and by ``rho^2`` if it
+    slides over a map. Split the network's MACs at ``alpha = rho = 1`` by that:
+
+    * ``quadratic``: layers whose input *and* output channels shrink, the
+      pointwise (and full) convolutions of the body,
+      ``M N D_F^2 -> alpha^2 rho^2 M N D_F^2``;
+    * ``linear``: layers with one shrinking channel count that slide over a map:
+      a depthwise convolution (one ``D_K x D_K`` filter per channel,
+      ``D_K^2 M D_F^2 -> alpha rho^2 D_K^2 M D_F^2``) and the first
+      convolution, whose 3 input channels do not shrink;
+    * ``classifier``: the fully connected layer on the pooled vector, whose
+      ``alpha C`` inputs shrink but whose classes and single position do not.
+
+    Then
+
+        macs = alpha^2 rho^2 quadratic + alpha rho^2 linear + alpha classifier.
+
+    ``alpha`` and ``rho`` are read as exact fractions (an int, a
+    :class:`fractions.Fraction`, or a float such as ``0.75``, which is exactly
+    3/4; pass ``Fraction(160, 224)``, not ``0.714``). The formula is exact when
+    every ``alpha * channels`` and ``rho * map size`` is a whole number, as on
+    the grid of the paper's Tables 6 and 7; a result that is not a whole number
+    raises ``ValueError``.
+    """
+    quadratic = nonnegative_int("quadratic", quadratic)
+    linear = nonnegative_int("linear", linear)
+    classifier = nonnegative_int("classifier", classifier)
+    alpha = _exact_multiplier("alpha", alpha)
+    rho = _exact_multiplier("rho", rho)
+    macs = alpha ** 2 * rho ** 2 * quadratic + alpha * rho ** 2 * linear + alpha * classifier
+    if macs.denominator != 1:
+        raise ValueError(f"alpha={alpha} and rho={rho} give {macs} MACs, not a whole number: the formula is exact "
+                         "only when alpha times every channel count and rho times every map size are whole numbers")
+    return int(macs)

@@ -47,7 +47,8 @@ def mobilenet_v1_cost(width_mult=1.0, resolution=224, num_classes=1000, batchnor
     (``MOBILENET_V1_LAYERS``, ``scale_channels``), and :mod:`lightnets_edu.cost`
     for every layer, so it equals ``profile(model).params / .macs`` without
     building the model. ``batchnorm=False`` leaves out batch norm's ``2C``
-    parameters per layer (the convention of the paper's tables).
+    parameters per layer (the convention of the paper's Table 2; the one-decimal
+    counts of Tables 4 to 7 fit both).
     """
     width_mult = positive_number("width_mult", width_mult)
     resolution = positive_int("resolution", resolution)
