@@ -35,7 +35,7 @@ def exercises_section(nb):
 
 def answer_cells(nb):
     """``{n: the cell calling check_01_n}`` of a notebook without solutions."""
-    return {n: c for c in nb.cells if c.cell_type == "code" for n in range(1, 10) if f"check_01_{n}(" in c.source}
+    return {n: c for c in nb.cells if c.cell_type == "code" for n in range(1, 11) if f"check_01_{n}(" in c.source}
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +49,13 @@ def graded(tmp_path_factory):
 
     save("solved.ipynb", solved)
     save("student_copy.ipynb", student)
-    partial = exercises_section(student)  # right answers to 1 and 2, a wrong one to 3
+    partial = exercises_section(student)  # right answers to 1 and 2, a wrong one to 3, a wrong shape in 8
     cells = answer_cells(partial)
-    cells[1].source = "answer = cost.conv2d(64, 128, 3, 28).macs\ncheck_01_1(answer)"
-    cells[2].source = "answer = cost.conv2d(128, 256, 3, 1).params + 2 * 256\ncheck_01_2(answer)"
-    cells[3].source = "answer = 12345\ncheck_01_3(answer)"
+    cells[1].source = "answer_01_1 = cost.conv2d(64, 128, 3, 29).macs\ncheck_01_1(answer_01_1)"
+    cells[2].source = "answer_01_2 = cost.conv2d(128, 256, 3, 1).params + 2 * 256\ncheck_01_2(answer_01_2)"
+    cells[3].source = "answer_01_3 = 12345\ncheck_01_3(answer_01_3)"
+    cells[8].source = ("def my_pointwise_conv(x, weight):\n    return x.permute(0, 2, 3, 1) @ weight.T  # channels last\n\n"
+                       "check_01_8(my_pointwise_conv)")
     save("partial.ipynb", partial)
     crashing = copy.deepcopy(partial)  # a crash between exercises 1 and 2: the run goes on
     crashing.cells.insert(crashing.cells.index(answer_cells(crashing)[2]), nbformat.v4.new_code_cell("1 / 0"))
@@ -103,7 +105,8 @@ def test_solved_gets_full_marks_and_student_copy_zero_without_errors(graded):
     assert all(rows["solved.ipynb", e.key]["verdict"] == "correct" for e in exercises.catalog(1))
     assert float(totals["student_copy.ipynb"]["points_earned"]) == 0
     assert totals["student_copy.ipynb"]["status"] == "ok"
-    assert all(rows["student_copy.ipynb", e.key]["message"].startswith("No answer yet") for e in exercises.catalog(1))
+    assert all(rows["student_copy.ipynb", e.key]["message"].startswith(("No answer yet", "Your code still raises"))
+               for e in exercises.catalog(1))
 
 
 def test_partial_answers_score_per_exercise(graded):
@@ -112,6 +115,8 @@ def test_partial_answers_score_per_exercise(graded):
     points = sum(e.points for e in exercises.catalog(1)[:2])
     assert float(totals["partial.ipynb"]["points_earned"]) == points
     assert rows["partial.ipynb", "01_3"]["message"].startswith("Not quite: 12,345")
+    assert rows["partial.ipynb", "01_8"]["verdict"] == "incorrect"  # an implement exercise, wrong shape
+    assert "your output has shape (1, 4, 4, 5), expected (1, 5, 4, 4)" in rows["partial.ipynb", "01_8"]["message"]
 
 
 def test_a_crash_does_not_stop_the_notebook(graded):

@@ -189,3 +189,49 @@ def test_every_checker_survives_junk_and_is_never_fooled(checker):
         verdict = checker(junk)
         assert not verdict, junk
         assert isinstance(verdict.message, str) and verdict.message
+
+
+# ---------------------------------------------------------------- graduated hints
+
+def _at_try(n, check, *args, **kwargs):
+    from lightnets_edu.exercises import _catalog
+
+    token = _catalog._TRY.set(n)
+    try:
+        return check(*args, **kwargs)
+    finally:
+        _catalog._TRY.reset(token)
+
+
+def test_hints_get_more_specific_with_each_wrong_try():
+    kwargs = dict(concept="the output size, derived in 'Output size'.", mistakes={2 * EXPECTED: "That is FLOPs."})
+    first = _at_try(1, check_number, 2 * EXPECTED, EXPECTED, hint=HINT, **kwargs).message
+    second = _at_try(2, check_number, 2 * EXPECTED, EXPECTED, hint=HINT, **kwargs).message
+    third = _at_try(3, check_number, 2 * EXPECTED, EXPECTED, hint=HINT, **kwargs).message
+    assert "Output size" in first and "FLOPs" not in first and HINT not in first
+    assert "FLOPs" in second and HINT not in second
+    assert "FLOPs" in third and HINT in third
+    other = _at_try(2, check_number, 7, EXPECTED, hint=HINT, **kwargs).message  # no known slip: the concept again
+    assert "Output size" in other and HINT not in other
+
+
+def test_choice_hints_per_wrong_option_on_the_second_try():
+    kwargs = dict(concept="see 'Channel shuffle'.", option_hints={"a": "a mixes nothing.", "c": "c is too costly."})
+    assert "Channel shuffle" in _at_try(1, check_choice, "a", "b", ["a", "b", "c"], hint=HINT, **kwargs).message
+    assert "a mixes nothing." in _at_try(2, check_choice, "a", "b", ["a", "b", "c"], hint=HINT, **kwargs).message
+    assert "c is too costly." in _at_try(2, check_choice, "C", "b", ["a", "b", "c"], hint=HINT, **kwargs).message
+    assert HINT in _at_try(3, check_choice, "a", "b", ["a", "b", "c"], hint=HINT, **kwargs).message
+
+
+def test_a_registered_checker_counts_wrong_tries_but_not_blank_ones():
+    from lightnets_edu.exercises import _catalog, check_01_1
+
+    _catalog.reset_tries()
+    check_01_1(...)  # no answer yet: not a try
+    assert _catalog._WRONG_TRIES.get("01_1", 0) == 0
+    check_01_1(1)
+    check_01_1(2)
+    assert _catalog._WRONG_TRIES["01_1"] == 2
+    assert check_01_1(check_01_1(...).expected)  # right: the count starts over
+    assert "01_1" not in _catalog._WRONG_TRIES
+    _catalog.reset_tries()

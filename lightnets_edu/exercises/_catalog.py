@@ -13,12 +13,13 @@ there: the exercise, whether the answer was right, the score and the message.
 In a student's notebook the variable is unset and nothing is written.
 """
 
+import contextvars
 import functools
 import json
 import os
 from dataclasses import dataclass
 
-__all__ = ["Exercise", "KINDS", "GRADE_LOG", "exercise", "by_hand", "catalog"]
+__all__ = ["Exercise", "KINDS", "GRADE_LOG", "exercise", "by_hand", "catalog", "current_try", "reset_tries"]
 
 KINDS = ("number", "choice", "implement", "design", "explain")
 GRADE_LOG = "LIGHTNETS_GRADE_LOG"
@@ -44,6 +45,20 @@ class Exercise:
 
 
 _CATALOG = {}
+# Wrong tries so far, per exercise, in this Python process (a student's kernel):
+# hints get more specific with each wrong try (see _grading.check_number).
+_WRONG_TRIES = {}
+_TRY = contextvars.ContextVar("lightnets_try", default=None)
+
+
+def current_try():
+    """Which wrong try the answer being checked would be (1, 2, 3, ...); None outside a checker."""
+    return _TRY.get()
+
+
+def reset_tries():
+    """Forget every wrong try (a fresh kernel does the same)."""
+    _WRONG_TRIES.clear()
 
 
 def exercise(chapter, number, *, title, kind, points, objective, minutes):
@@ -57,7 +72,15 @@ def exercise(chapter, number, *, title, kind, points, objective, minutes):
 
         @functools.wraps(check)
         def checked(*args, **kwargs):
-            verdict = check(*args, **kwargs)
+            token = _TRY.set(_WRONG_TRIES.get(record.key, 0) + 1)
+            try:
+                verdict = check(*args, **kwargs)
+            finally:
+                _TRY.reset(token)
+            if verdict:
+                _WRONG_TRIES.pop(record.key, None)
+            elif getattr(verdict, "counts_as_try", True):  # "no answer yet" is not a try
+                _WRONG_TRIES[record.key] = _WRONG_TRIES.get(record.key, 0) + 1
             _log(record, verdict)
             return verdict
         checked.exercise = record

@@ -4,11 +4,20 @@ A checker never raises on a student's answer: whatever it is given (a string,
 a list, a tensor, ``None``), it returns a :class:`Verdict` that shows a short,
 kind message in a notebook and is truthy only when the answer is right, so an
 instructor's grading script can simply test ``bool(check_01_1(answer))``.
+
+Hints are graduated, so that one wrong try does not give the answer away. A
+checker given a ``concept`` answers the first wrong try with it (the idea and
+where in the chapter it is derived); the second with the message of the slip
+the answer shows (``mistakes``, or a wrong option's own hint), else the concept
+again; only the third and later show ``hint``, the formula with the numbers.
+The tries are counted per exercise in the student's kernel (``_catalog``).
 """
 
 import math
 from fractions import Fraction
 from numbers import Real
+
+from ._catalog import current_try
 
 __all__ = ["Verdict", "check_number", "check_choice", "distinct_mistakes"]
 
@@ -19,10 +28,11 @@ class Verdict:
     """The outcome of one check: ``correct`` (bool), a ``message`` to show, and a
     ``score`` in [0, 1] (1 or 0 unless a design exercise gives partial credit)."""
 
-    def __init__(self, correct, message, score=None):
+    def __init__(self, correct, message, score=None, counts_as_try=True):
         self.correct = bool(correct)
         self.message = message
         self.score = float(self.correct) if score is None else min(1.0, max(0.0, float(score)))
+        self.counts_as_try = counts_as_try  # False for "no answer yet" and unreadable input
 
     def __bool__(self):
         return self.correct
@@ -76,42 +86,67 @@ def distinct_mistakes(expected, **slips):
     return dict(slips.values())
 
 
-def check_number(answer, expected, *, hint, mistakes=None, rel_tol=0.0, explain=""):
+def check_number(answer, expected, *, hint, concept=None, mistakes=None, rel_tol=0.0, explain=""):
     """Compare a numeric answer with ``expected`` (exactly, or within ``rel_tol``).
 
-    ``mistakes`` maps values a student is likely to give by a known slip
-    (FLOPs instead of MACs, a forgotten bias...) to a message for that slip.
-    ``hint`` is shown for any other wrong answer, ``explain`` after a right one.
+    ``concept`` names the idea and where the chapter derives it (first wrong
+    try); ``mistakes`` maps values a student is likely to give by a known slip
+    (FLOPs instead of MACs, a forgotten bias...) to a message for that slip
+    (second try); ``hint``, the formula with the numbers, comes third.
+    ``explain`` is shown after a right answer.
     """
+    verdict = _number_verdict(answer, expected, hint, concept, mistakes, rel_tol, explain)
+    verdict.expected, verdict.rel_tol = expected, rel_tol  # for tests (is the answer printed on the page?)
+    return verdict
+
+
+def _number_verdict(answer, expected, hint, concept, mistakes, rel_tol, explain):
     try:
         value, problem = _as_number(answer)
         if problem:
-            return Verdict(False, problem)
+            return Verdict(False, problem, counts_as_try=False)
         if _close(value, expected, rel_tol):
             return Verdict(True, f"Correct: {_fmt(expected)}. {explain}".strip())
-        for wrong, message in (mistakes or {}).items():
-            if _close(value, wrong, rel_tol):
-                return Verdict(False, f"Not quite: {_fmt(value)}. {message}")
-        return Verdict(False, f"Not quite: {_fmt(value)} is not the answer. Hint: {hint}")
+        slip = next((message for wrong, message in (mistakes or {}).items() if _close(value, wrong, rel_tol)), None)
+        return Verdict(False, f"Not quite: {_fmt(value)}{'' if slip else ' is not the answer'}. "
+                              + _graduated(concept, slip, hint))
     except Exception as err:  # a checker must never show a traceback
-        return Verdict(False, f"Could not read that answer ({type(err).__name__}). Hint: {hint}")
+        return Verdict(False, f"Could not read that answer ({type(err).__name__}). Hint: {concept or hint}",
+                       counts_as_try=False)
 
 
-def check_choice(answer, expected, options, *, hint, explain=""):
-    """Multiple choice: ``answer`` is one of ``options`` (letters or words, any case)."""
+def _graduated(concept, slip, hint):
+    """The help for a wrong answer, more specific with each wrong try (see the module's docstring)."""
+    tries = current_try()
+    if concept is None or tries is None:  # outside a registered checker: everything at once
+        return slip or f"Hint: {hint}"
+    if tries == 1:
+        return f"Hint: {concept} (Another wrong try shows a more specific hint.)"
+    if tries == 2:
+        return slip or f"Hint: {concept} (One more wrong try shows the formula.)"
+    return f"{slip + ' ' if slip else ''}Hint: {hint}"
+
+
+def check_choice(answer, expected, options, *, hint, concept=None, option_hints=None, explain=""):
+    """Multiple choice: ``answer`` is one of ``options`` (letters or words, any case).
+
+    ``option_hints`` maps a wrong option to why it is wrong (the second try's
+    hint); ``concept`` and ``hint`` are as in :func:`check_number`.
+    """
     try:
         if answer is None or answer is Ellipsis:
-            return Verdict(False, UNANSWERED)
-        if not isinstance(answer, str):
-            return Verdict(False, f"Expected one of {', '.join(map(repr, options))}, got {answer!r}.")
+            return Verdict(False, UNANSWERED, counts_as_try=False)
+        expected_one = f"Expected one of {', '.join(map(repr, options))}, got {answer!r}."
+        if not isinstance(answer, str) or answer.strip().lower() not in [o.lower() for o in options]:
+            return Verdict(False, expected_one, counts_as_try=False)
         choice = answer.strip().lower()
-        if choice not in [o.lower() for o in options]:
-            return Verdict(False, f"Expected one of {', '.join(map(repr, options))}, got {answer!r}.")
         if choice == expected.lower():
             return Verdict(True, f"Correct: {expected!r}. {explain}".strip())
-        return Verdict(False, f"Not quite: {answer!r}. Hint: {hint}")
+        slip = {o.lower(): message for o, message in (option_hints or {}).items()}.get(choice)
+        return Verdict(False, f"Not quite: {answer!r}. " + _graduated(concept, slip, hint))
     except Exception as err:
-        return Verdict(False, f"Could not read that answer ({type(err).__name__}). Hint: {hint}")
+        return Verdict(False, f"Could not read that answer ({type(err).__name__}). Hint: {concept or hint}",
+                       counts_as_try=False)
 
 
 def _fmt(value):
