@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 # the stamp's name carries a checksum of what the environment was built from
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup book test test-portability notebooks clean
+.PHONY: setup book test test-portability test-colab test-min notebooks clean
 
 setup: $(STAMP)
 	@bash scripts/vendor_js.sh
@@ -35,6 +35,19 @@ test: setup
 # its notebook time); run it before changing an experiment is called done.
 test-portability: setup
 	@bash scripts/test_portability.sh
+
+# The course where students and maintainers meet it (scripts/compat_env.py).
+# Not part of `make test` (each downloads a second PyTorch, several GB, and
+# runs every notebook); `make test` runs the cheap dry-run guard instead.
+#   test-colab  Colab's preinstalled versions (tests/colab-constraints.txt), the
+#               bootstrap cell's git install, pip freeze unchanged, every notebook
+#   test-min    every dependency at its declared lower bound, oldest Python:
+#               unit tests and every notebook
+test-colab: setup
+	$(BIN)/python scripts/compat_env.py colab
+
+test-min: setup
+	$(BIN)/python scripts/compat_env.py min
 
 # Re-execute the chapter notebooks in place (after changing the package), with
 # the kernels pinned to AVX2 and one thread so another x86 machine rewrites as

@@ -63,3 +63,29 @@ def test_checkpointing_saves_less_activation_memory():
 def test_bad_input_is_named(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def _bench_script():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "bench_vs_torchvision.py"
+    spec = importlib.util.spec_from_file_location("bench_vs_torchvision", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_against_torchvision_runs_on_a_small_input(capsys):
+    script = _bench_script()
+    assert script.main(["--models", "mobilenet_v3_small,squeezenet1_1", "--size", "64",
+                        "--rounds", "2", "--repeats", "1"]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["mobilenet_v3_small", "squeezenet1_1"]
+    assert all(float(row.split()[-1]) > 0 for row in rows)
+
+
+def test_benchmark_names_an_unknown_architecture(capsys):
+    with pytest.raises(SystemExit):
+        _bench_script().main(["--models", "mobilenet_v4"])
+    assert "unknown architecture(s) mobilenet_v4; known: mobilenet_v2" in capsys.readouterr().err
