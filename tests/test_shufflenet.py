@@ -94,6 +94,32 @@ def test_paper_form_of_the_unit(c, groups, h, w):
     assert cost.shuffle_unit(c, c, groups, (h, w)).macs == h * w * (2 * c * m // groups + 9 * m)
 
 
+@given(c=st.integers(1, 6), m=st.integers(1, 4), groups=st.sampled_from([1, 2, 3]), h=st.integers(1, 6),
+       w=st.integers(1, 6))
+def test_resnet_and_resnext_bottlenecks_equal_profile_and_the_paper_form(c, m, groups, h, w):
+    m = groups * m
+    unit = nn.Sequential(nn.Conv2d(c, m, 1, bias=False), nn.BatchNorm2d(m), nn.ReLU(),
+                         nn.Conv2d(m, m, 3, padding=1, groups=groups, bias=False), nn.BatchNorm2d(m), nn.ReLU(),
+                         nn.Conv2d(m, c, 1, bias=False), nn.BatchNorm2d(c))
+    report = profile(unit, (1, c, h, w))
+    expected = cost.resnet_bottleneck(c, m, (h, w), groups)
+    assert cost.Cost(report.params, report.macs) == expected
+    assert expected.macs == h * w * (2 * c * m + 9 * m * m // groups)
+    assert cost.resnet_bottleneck(c, m, (h, w), groups, batchnorm=False).params == c * m * 2 + 9 * m * m // groups
+
+
+@given(groups=st.integers(1, 8), per_group=st.integers(1, 8))
+def test_shuffle_index_map_is_the_module_and_its_inverse(groups, per_group):
+    channels = groups * per_group
+    order = channel_shuffle(torch.arange(channels).view(1, channels, 1, 1), groups).flatten().tolist()
+    source = [cost.shuffle_source(p, channels, groups) for p in range(channels)]
+    target = [cost.shuffle_target(q, channels, groups) for q in range(channels)]
+    assert source == order                                                   # the formula is the module
+    assert [target[source[p]] for p in range(channels)] == list(range(channels))  # target after source
+    assert [source[target[q]] for q in range(channels)] == list(range(channels))  # source after target
+    assert target == [cost.shuffle_source(q, channels, per_group) for q in range(channels)]  # n groups
+
+
 def test_unit_structure_follows_the_paper():
     unit = ShuffleUnit(24, 240, 3, stride=2, group_first_pointwise=False)
     assert unit.gconv1[0].groups == 1 and unit.gconv1[0].out_channels == 60      # m = c_out / 4
@@ -257,6 +283,14 @@ BAD = [
     (cost.shuffle_unit, (240, 240, 0, 28), {}, ValueError, ["groups", "0"]),
     (cost.shuffle_unit, (240, 240, 3, 28), {"batchnorm": 1}, TypeError, ["batchnorm", "1"]),
     (cost.shuffle_unit, (2, 2, 1, 28), {}, ValueError, ["c_out=2", "bottleneck"]),
+    (cost.resnet_bottleneck, (240, 60, 28), {"groups": 7}, ValueError, ["groups=7", "m=60"]),
+    (cost.resnet_bottleneck, (0, 60, 28), {}, ValueError, ["c", "0"]),
+    (cost.resnet_bottleneck, (240, 60, 28), {"batchnorm": "no"}, TypeError, ["batchnorm", "'no'"]),
+    (cost.shuffle_source, (12, 12, 3), {}, ValueError, ["position=12", "channels=12"]),
+    (cost.shuffle_source, (-1, 12, 3), {}, ValueError, ["position", "-1"]),
+    (cost.shuffle_source, (0, 12, 5), {}, ValueError, ["groups=5", "channels=12"]),
+    (cost.shuffle_target, (1.5, 12, 3), {}, TypeError, ["channel", "1.5"]),
+    (cost.shuffle_target, (0, 12, 0), {}, ValueError, ["groups", "0"]),
     (cost.shuffle_v2_block, (24, 117, 2, 28), {}, ValueError, ["c_out=117", "even"]),
     (cost.shuffle_v2_block, (24, 116, 1, 28), {}, ValueError, ["c_in=24", "c_out=116"]),
     (cost.shuffle_v2_block, (116, 116, 1, 0), {}, ValueError, ["in_hw", "0"]),

@@ -9,6 +9,11 @@
 
   (two 1x1 group convs of ``c m / g`` weights each, and a depthwise 3x3 of
   ``9 m``, all applied at the ``h x w`` positions).
+* :func:`resnet_bottleneck` -- the two units ShuffleNet v1 compares its own
+  with (Sec. 3.2): ResNet's bottleneck, ``hw (2 c m + 9 m^2)``, and, with the
+  3x3 convolution grouped, ResNeXt's, ``hw (2 c m + 9 m^2 / g)``.
+* :func:`shuffle_source` and :func:`shuffle_target` -- the channel shuffle's
+  index map and its inverse, as integer formulas.
 * :func:`shuffle_v2_block` -- the ShuffleNet v2 unit (Ma et al., 2018, Fig. 3c/d),
   laid out as torchvision's ``InvertedResidual``.
 * :func:`pointwise_memory_access_cost` -- ShuffleNet v2's *memory access cost*
@@ -18,15 +23,16 @@
   count: ShuffleNet v2 abbreviates it "MAC", this course never does.
 
 The channel shuffle itself is a permutation: no parameters, no MACs.
+Everything here is integer arithmetic (the bound is the one float).
 """
 
 import math
 
-from .._checks import boolean, int_pair, positive_int
+from .._checks import boolean, int_pair, nonnegative_int, positive_int
 from .conv import Cost, batchnorm as _batchnorm, conv2d, conv_out_size
 
-__all__ = ["shuffle_unit", "shuffle_v2_block", "pointwise_memory_access_cost",
-           "pointwise_memory_access_cost_bound"]
+__all__ = ["shuffle_unit", "resnet_bottleneck", "shuffle_source", "shuffle_target", "shuffle_v2_block",
+           "pointwise_memory_access_cost", "pointwise_memory_access_cost_bound"]
 
 
 def _bn(channels, included):
@@ -82,6 +88,72 @@ def shuffle_unit(c_in, c_out, groups, in_hw, stride=1, bottleneck=None, group_fi
     dwconv = conv2d(m, m, 3, out_hw, groups=m) + _bn(m, batchnorm)                 # 3x3 DWConv, stride s
     gconv2 = conv2d(m, c_res, 1, out_hw, groups=groups) + _bn(c_res, batchnorm)    # 1x1 GConv
     return gconv1 + dwconv + gconv2
+
+
+def resnet_bottleneck(c, m, hw, groups=1, batchnorm=True):
+    """Params and MACs of the stride-1 bottleneck units ShuffleNet v1 compares with (Sec. 3.2).
+
+    ``c`` channels in and out on an ``hw`` map (``h`` or ``(h, w)``), ``m``
+    bottleneck channels: 1x1 conv ``c -> m``, 3x3 conv ``m -> m`` (padding 1)
+    with ``groups`` groups, 1x1 conv ``m -> c``, each followed by batch norm.
+    ``groups=1`` is ResNet's bottleneck, ``groups=g`` ResNeXt's unit with the
+    same ``c`` and ``m``. Each output value of a conv costs one MAC per weight
+    of its filter, so the three convs cost ``hw c m``, ``hw 9 m (m / g)`` and
+    ``hw m c`` MACs:
+
+        ResNet:  hw (2 c m + 9 m^2)        ResNeXt:  hw (2 c m + 9 m^2 / g)
+
+    The shortcut addition and the ReLUs are not MACs.
+    """
+    c, m = positive_int("c", c), positive_int("m", m)
+    groups = positive_int("groups", groups)
+    h, w = int_pair("hw", hw)
+    boolean("batchnorm", batchnorm)
+    if m % groups:
+        raise ValueError(f"groups={groups} must divide the bottleneck m={m}")
+    return (conv2d(c, m, 1, (h, w)) + _bn(m, batchnorm)
+            + conv2d(m, m, 3, (h, w), groups=groups) + _bn(m, batchnorm)
+            + conv2d(m, c, 1, (h, w)) + _bn(c, batchnorm))
+
+
+def _shuffle_args(index_name, index, channels, groups):
+    channels, groups = positive_int("channels", channels), positive_int("groups", groups)
+    index = nonnegative_int(index_name, index)
+    if channels % groups:
+        raise ValueError(f"groups={groups} must divide channels={channels}")
+    if index >= channels:
+        raise ValueError(f"{index_name}={index} must be below channels={channels}")
+    return index, channels // groups
+
+
+def shuffle_source(position, channels, groups):
+    """The input channel that ``channel_shuffle(x, groups)`` puts at output ``position``.
+
+    With ``n = channels / groups`` and ``position = j g + i`` (``i = position
+    mod g``, ``j = position div g``), the shuffle (reshape to ``(g, n)``,
+    transpose, flatten) puts input channel ``i n + j`` there:
+
+        shuffle_source(p) = (p mod g) n + (p div g)
+    """
+    groups = positive_int("groups", groups)
+    position, n = _shuffle_args("position", position, channels, groups)
+    return (position % groups) * n + position // groups
+
+
+def shuffle_target(channel, channels, groups):
+    """The output position where ``channel_shuffle(x, groups)`` puts input ``channel``: the inverse map.
+
+    Input channel ``q = i n + j`` (``i = q div n``, ``j = q mod n``) lands at
+    position ``j g + i``:
+
+        shuffle_target(q) = (q mod n) g + (q div n)
+
+    which is :func:`shuffle_source` with ``g`` and ``n`` swapped, so the
+    inverse of the shuffle with ``g`` groups is the shuffle with ``n`` groups.
+    """
+    groups = positive_int("groups", groups)
+    channel, n = _shuffle_args("channel", channel, channels, groups)
+    return (channel % n) * groups + channel // n
 
 
 def shuffle_v2_block(c_in, c_out, stride, in_hw, batchnorm=True):
