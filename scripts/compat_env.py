@@ -199,9 +199,11 @@ def bootstrap_install(python):
                 (repo / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / name, repo / name)
         git = ["git", "-c", "user.name=compat", "-c", "user.email=compat@localhost"]
-        run([*git, "init", "--quiet", "--initial-branch", match.group(3), str(repo)])
+        run([*git, "init", "--quiet", "--initial-branch", "main", str(repo)])
         run([*git, "-C", str(repo), "add", "-A"])
         run([*git, "-C", str(repo), "commit", "--quiet", "-m", "checkout under test"])
+        if match.group(3) != "main":  # the release tag the bootstrap installs
+            run([*git, "-C", str(repo), "tag", match.group(3)])
         run([str(python), "-m", "pip", "install", "--quiet", f"lightnets-edu @ git+file://{repo}@{match.group(3)}"])
 
 

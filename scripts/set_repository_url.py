@@ -4,8 +4,9 @@
 
 The repository URL lives in _config.yml (``repository.url``: launch buttons and
 the repository button). Each chapter's Colab bootstrap cell installs the package
-from the same URL; this script rewrites both, touching nothing else, and
-tests/test_notebooks.py checks that they agree.
+from the same URL, and book/instructors.md quotes that install line; this
+script rewrites all three, touching nothing else, and tests/test_notebooks.py
+checks that they agree. (The release tag is set by scripts/set_release.py.)
 """
 
 import json
@@ -31,6 +32,9 @@ def main(new_url, root=ROOT):
                 cell["source"] = [line.replace(f"git+{old_url}@", f"git+{new_url}@") for line in cell["source"]]
         # sorted keys and indent 1, as nbformat writes notebooks
         path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
+    page = root / "book" / "instructors.md"  # quotes the bootstrap's install line
+    if page.exists():
+        page.write_text(page.read_text().replace(f"git+{old_url}@", f"git+{new_url}@"))
     print(f"repository url: {old_url} -> {new_url}")
 
 

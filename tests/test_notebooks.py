@@ -96,8 +96,48 @@ def test_set_repository_url_rewrites_config_and_bootstraps(tmp_path):
     assert config["repository"]["url"] == "https://github.com/someone/fork"
     for path in sorted((tmp_path / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         text = path.read_text()
-        assert "git+https://github.com/someone/fork@main" in text and REPO_URL not in text
+        assert "git+https://github.com/someone/fork@v" in text and REPO_URL not in text
     assert (ROOT / "_config.yml").read_text() == original  # the repository's own copy is untouched
+
+
+def release_tag():
+    version = re.search(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    return f"v{version}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_bootstrap_installs_the_release_not_a_branch(path):
+    """What students install cannot change mid-term: the tag of pyproject.toml's version."""
+    boot = next(source(c) for c in cells(path, "code") if "%pip install" in source(c))
+    assert f'git+{REPO_URL}@{release_tag()}"' in boot, f"the bootstrap must install @{release_tag()}"
+
+
+def test_the_book_quotes_the_release_the_notebooks_install():
+    page = (ROOT / "book" / "instructors.md").read_text()
+    assert f"@{release_tag()}" in page
+    assert set(re.findall(r"@v\d+\.\d+\.\d+", page)) == {f"@{release_tag()}"}
+
+
+def test_set_release_rewrites_version_bootstraps_and_book(tmp_path):
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("set_release", ROOT / "scripts" / "set_release.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "book").mkdir()
+    shutil.copy(ROOT / "book" / "instructors.md", tmp_path / "book" / "instructors.md")
+    script.main("9.8.7", root=tmp_path)
+    assert 'version = "9.8.7"' in (tmp_path / "pyproject.toml").read_text()
+    for path in sorted((tmp_path / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        boot = next(source(c) for c in cells(path, "code") if "%pip install" in source(c))
+        assert f'git+{REPO_URL}@v9.8.7"' in boot
+    assert "@v9.8.7" in (tmp_path / "book" / "instructors.md").read_text()
+    assert f"@{release_tag()}" not in (tmp_path / "book" / "instructors.md").read_text()
+    with pytest.raises(SystemExit, match="expected a version MAJOR.MINOR.PATCH such as 0.3.0, got 'v1'"):
+        script.main("v1", root=tmp_path)
 
 
 NOISE = ("ERROR", "Traceback", "Warning")
