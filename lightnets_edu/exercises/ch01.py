@@ -45,7 +45,7 @@ from ._grading import Verdict, check_choice, check_number, distinct_mistakes
 from ._implement import check_function
 
 __all__ = ["check_01_1", "check_01_2", "check_01_3", "check_01_4", "check_01_5", "check_01_6", "check_01_7",
-           "check_01_8", "check_01_9", "check_01_10", "receptive_field_of"]
+           "check_01_8", "check_01_9", "check_01_10"]
 
 # exercise 1: output size, then MACs (an odd input size: the floor matters)
 EX1_C_IN, EX1_C_OUT, EX1_KERNEL, EX1_STRIDE, EX1_PADDING, EX1_SIZE = 64, 128, 3, 2, 1, 57
