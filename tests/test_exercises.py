@@ -1,7 +1,9 @@
 """The exercises test understanding: mixed kinds, answers not on the page, stubs not solutions.
 
 Chapters move into ``REWORKED`` as their exercise sets are rebuilt (issue 16);
-each reworked chapter must meet every rule below.
+each reworked chapter must meet every rule below. The others are expected to
+fail (strict xfail, so a chapter that starts passing must be moved); run with
+``--runxfail`` to see what a chapter still lacks.
 """
 
 import json
@@ -16,6 +18,9 @@ from lightnets_edu import exercises
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = {int(p.name[:2]): p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
 REWORKED = [1]
+CHAPTERS = [pytest.param(n, marks=() if n in REWORKED else pytest.mark.xfail(
+    strict=True, reason="issue 16: this chapter's exercise set is not reworked yet"), id=f"ch{n}")
+    for n in sorted(NOTEBOOKS)]
 
 
 def cells(chapter):
@@ -68,7 +73,7 @@ def on_page(expected, rel_tol, text):
     return found
 
 
-@pytest.mark.parametrize("chapter", REWORKED)
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_no_number_answer_is_printed_before_its_exercise(chapter):
     before, _ = split_at_exercises(chapter)
     text = page_text(before)
@@ -80,14 +85,14 @@ def test_no_number_answer_is_printed_before_its_exercise(chapter):
                 f"{on_page(verdict.expected, verdict.rel_tol, text)[:3]}")
 
 
-@pytest.mark.parametrize("chapter", REWORKED)
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_each_chapter_has_the_kinds_of_exercise_the_course_promises(chapter):
     kinds = [e.kind for e in exercises.catalog(chapter)]
     assert len(kinds) >= 6
     assert kinds.count("implement") >= 2 and kinds.count("design") >= 1 and kinds.count("choice") >= 1
 
 
-@pytest.mark.parametrize("chapter", REWORKED)
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_each_exercise_cell_assigns_its_own_name_and_stubs_raise(chapter):
     """An instructor reads `answer_01_3` in a submission, never a reused `answer`; stubs give nothing away."""
     _, section = split_at_exercises(chapter)
@@ -117,3 +122,28 @@ def test_the_page_check_finds_what_it_should():
     assert on_page(Fraction(4608, 521), 1e-3, "a ratio of 8.8") == []  # two digits: not the answer
     assert on_page(Fraction(18, 25), 1e-6, "18/25 of the cost") == ["18/25"]
     assert on_page(256, 0, "256 channels") == []
+
+
+def headings(chapter):
+    return [line.lstrip("#").strip().replace("$", "") for c in cells(chapter) if c["cell_type"] == "markdown"
+            for line in "".join(c["source"]).splitlines() if line.startswith("#")]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_first_wrong_answer_names_the_idea_and_a_real_section(chapter):
+    """Graduated hints: the first wrong try points at the chapter, not at the formula with numbers."""
+    from lightnets_edu.exercises import _catalog
+
+    for e in exercises.catalog(chapter):
+        if e.kind != "number":
+            continue
+        check = getattr(exercises, e.checker)
+        wrong = check(...).expected * 3 + 1
+        token = _catalog._TRY.set(1)
+        try:
+            message = check.__wrapped__(wrong).message
+        finally:
+            _catalog._TRY.reset(token)
+        quoted = re.findall(r"see '([^']+)'", message)
+        assert quoted, f"{e.key}: the first hint names no section: {message}"
+        assert all(any(q in h for h in headings(chapter)) for q in quoted), (e.key, quoted)
