@@ -3,14 +3,16 @@
 import json
 import math
 import pathlib
+import re
 
 import pytest
 import torch
 
 from lightnets_edu import cost, widgets
 from lightnets_edu.exercises import ch06
-from lightnets_edu.layers import ShuffleUnit
+from lightnets_edu.layers import ShuffleUnit, channel_shuffle
 from lightnets_edu.models import shufflenet_v1
+from lightnets_edu.models.shufflenet import shufflenet_v1_channels, shufflenet_v1_cost
 from lightnets_edu.profile import profile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -19,8 +21,11 @@ NOTEBOOK = ROOT / "notebooks" / "06_shufflenet.ipynb"
 
 # ---------------------------------------------------------------- exercises
 
+NUMBER_CHECKERS = [f"check_06_{n}" for n in range(1, 6)]
+
+
 def expected_answers():
-    """Each exercise's answer, recomputed the way a student would: real modules and tensors."""
+    """Each number exercise's answer, recomputed the way a student would: real modules and tensors."""
     c = ch06.EX1_C
     unit = ShuffleUnit(c, c, ch06.EX1_GROUPS)
     first = shufflenet_v1(groups=ch06.EX2_GROUPS).stage2[0]
@@ -42,36 +47,175 @@ def answers():
     return expected_answers()
 
 
-def test_chapter_has_five_checkers_exported():
+def test_chapter_exports_its_ten_checkers():
     import lightnets_edu.exercises as exercises
 
-    assert ch06.__all__ == [f"check_06_{n}" for n in range(1, 6)]
+    assert ch06.__all__ == [f"check_06_{n}" for n in range(1, 11)]
     for name in ch06.__all__:
         assert getattr(exercises, name) is getattr(ch06, name)
 
 
-def test_checkers_accept_the_right_answer(answers):
-    assert answers["check_06_2"] == 216 and answers["check_06_3"] == 9  # the values the notebook discusses
-    for name, value in answers.items():
-        verdict = getattr(ch06, name)(value)
-        assert verdict and verdict.message.startswith("Correct"), (name, verdict.message)
+def test_known_answers(answers):
+    # the closed forms, by hand, for the exercise constants
+    assert answers["check_06_1"] == 14 * 14 * (2 * 544 * 136 // 4 + 9 * 136)
+    assert answers["check_06_2"] == 384 - 24
+    assert answers["check_06_3"] == (7 % 4) * 6 + 7 // 4
+    assert answers["check_06_4"] == 28 * 28 * (96 + 192) + 96 * 192
+    assert answers["check_06_5"] == 14 * 14 * 2 * 192 + 192 * 192
 
 
-def test_typical_slips_get_their_own_message(answers):
-    unit = cost.shuffle_unit(240, 240, 3, 28)
-    slips = {
-        "check_06_1": [unit.flops, unit.params, 28 * 28 * (2 * 240 * 60 + 9 * 60 * 60)],
-        "check_06_2": [240, 60, 24],
-        "check_06_3": [4, 5],
-        "check_06_4": [cost.pointwise_conv(64, 128, 56).macs, 4 * answers["check_06_4"]],
-        "check_06_5": [cost.pointwise_memory_access_cost(64, 256, 28), 28 * 28 * 64 * 256],
-    }
-    for name, values in slips.items():
-        for value in values:
-            verdict = getattr(ch06, name)(value)
-            assert not verdict and "Hint" not in verdict.message, (name, value, verdict.message)
-    assert "Hint" in ch06.check_06_1(12345).message
-    assert "other 'MAC'" in ch06.check_06_4(cost.pointwise_conv(64, 128, 56).macs).message
+@pytest.mark.parametrize("name", NUMBER_CHECKERS)
+def test_right_answer_passes_in_any_reasonable_form(name, answers):
+    expected = answers[name]
+    for form in [expected, float(expected), str(expected), f"{expected:,}", f"{expected:_}", torch.tensor(expected)]:
+        verdict = getattr(ch06, name)(form)
+        assert verdict and verdict.message.startswith("Correct:"), (name, form, verdict.message)
+
+
+MISTAKES = {
+    # name: [(wrong answer, words in its message)]
+    "check_06_1": [(2 * 7490336, "FLOP"), (14 * 14 * (2 * 544 * 136 + 9 * 136), "without groups"),
+                   (14 * 14 * (2 * 544 * 136 + 9 * 136 * 136), "ResNet bottleneck"),
+                   (14 * 14 * (2 * 544 * 136 // 4 + 9 * 136 * 136), "depthwise"),
+                   (14 * 14 * (2 * 544 * 544 // 4 + 9 * 544), "bottleneck"),
+                   (cost.shuffle_unit(544, 544, 4, 14).params, "parameter count")],
+    "check_06_2": [(384, "unit's output"), (96, "bottleneck"), (24, "pooled shortcut"), (192, "ShuffleNet v2")],
+    "check_06_3": [(cost.shuffle_target(7, 24, 4), "inverse question"), (7, "does move channels"),
+                   (1 * 6 + 3, "p mod g")],
+    "check_06_4": [(cost.pointwise_conv(96, 192, 28).macs, "other 'MAC'"), (28 * 28 * (96 + 192), "weights are read"),
+                   (28 * 28 * 96 + 96 * 192, "writes its output"), (4 * 244224, "bytes")],
+    "check_06_5": [(cost.pointwise_memory_access_cost(48, 768, 14), "as given"),
+                   (14 * 14 * 36864, "same for every shape"), (14 * 14 * 2 * 192, "weights"),
+                   (4 * 112128, "bytes")],
+}
+
+
+@pytest.mark.parametrize("name", NUMBER_CHECKERS)
+def test_each_typical_slip_gets_its_own_message(name):
+    """Outside a student's session (the unwrapped checker) a slip gets its message at once."""
+    for wrong, words in MISTAKES[name]:
+        verdict = getattr(ch06, name).__wrapped__(wrong)
+        assert not verdict and verdict.message.startswith("Not quite"), (name, wrong, verdict.message)
+        assert words in verdict.message, (name, wrong, words, verdict.message)
+        assert "Hint:" not in verdict.message, (name, wrong, verdict.message)
+    assert "Hint:" in getattr(ch06, name).__wrapped__(12345).message  # no known slip: the formula
+
+
+def _headings():
+    return [line.lstrip("#").strip().replace("$", "") for c in json.loads(NOTEBOOK.read_text())["cells"]
+            if c["cell_type"] == "markdown" for line in "".join(c["source"]).splitlines() if line.startswith("#")]
+
+
+@pytest.mark.parametrize("name", NUMBER_CHECKERS + ["check_06_9", "check_06_10"])
+def test_first_wrong_try_names_the_concept_and_real_sections(name):
+    from lightnets_edu.exercises import _catalog
+
+    _catalog.reset_tries()
+    wrong = "a" if name in ("check_06_9", "check_06_10") else "1"
+    first = getattr(ch06, name)(wrong)
+    second = getattr(ch06, name)(wrong)
+    third = getattr(ch06, name)(wrong)
+    _catalog.reset_tries()
+    sections = re.findall(r"see '([^']+)'", first.message)
+    assert sections and "Hint:" in first.message, first.message
+    headings = _headings()
+    assert all(any(section in heading for heading in headings) for section in sections), (sections, headings)
+    assert second.message != first.message or "see '" in second.message
+    assert third.message != first.message  # the third try shows the formula
+
+
+# ---------------------------------------------------------------- implement, design, choice
+
+def my_channel_shuffle(x, groups):
+    b, c, h, w = x.shape
+    return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)
+
+
+def my_v2_unit(x, branch):
+    left, right = x.chunk(2, dim=1)
+    return my_channel_shuffle(torch.cat((left, branch(right)), dim=1), 2)
+
+
+def test_implement_exercises_accept_a_right_implementation():
+    assert ch06.check_06_6(my_channel_shuffle)
+    assert ch06.check_06_6(lambda x, groups: channel_shuffle(x, groups))
+    assert ch06.check_06_7(my_v2_unit)
+
+
+def _split(x):
+    return x.chunk(2, dim=1)
+
+
+@pytest.mark.parametrize("name, wrong, words", [
+    ("check_06_6", lambda x, g: my_channel_shuffle(x, x.shape[1] // g), "inverse shuffle"),
+    ("check_06_6", lambda x, g: x.reshape(x.shape[0], g, -1, *x.shape[2:]).reshape(x.shape), "without the transpose"),
+    ("check_06_6", lambda x, g: x.view(x.shape[0], g, -1, *x.shape[2:]).transpose(1, 2), "shape"),
+    ("check_06_7", lambda x, b: torch.cat((_split(x)[0], b(_split(x)[1])), dim=1), "left out the channel shuffle"),
+    ("check_06_7", lambda x, b: my_channel_shuffle(torch.cat((b(_split(x)[0]), _split(x)[1]), 1), 2), "first half"),
+    ("check_06_7", lambda x, b: my_channel_shuffle(torch.cat((b(_split(x)[1]), _split(x)[0]), 1), 2), "kept half"),
+    ("check_06_7", lambda x, b: my_channel_shuffle(torch.cat(_split(x)[:1] + (b(_split(x)[1]),), 1), x.shape[1] // 2),
+     "2 groups"),
+    ("check_06_7", lambda x, b: my_channel_shuffle(_split(x)[0] + b(_split(x)[1]), 2), "shape"),
+])
+def test_implement_exercises_name_each_known_slip(name, wrong, words):
+    verdict = getattr(ch06, name).__wrapped__(wrong)
+    assert not verdict and words in verdict.message, verdict.message
+
+
+def test_implement_stubs_are_not_a_try():
+    def stub(*args):
+        raise NotImplementedError
+
+    for checker in (ch06.check_06_6, ch06.check_06_7):
+        verdict = checker(stub)
+        assert not verdict and "NotImplementedError" in verdict.message and not verdict.counts_as_try
+
+
+def test_design_exercise_accepts_many_designs_and_explains_failures():
+    for design in [(8, 0.48), [8, 0.44], {"groups": 8, "scale": 0.47}, shufflenet_v1(groups=8, scale=0.46),
+                   (8.0, 0.45), (torch.tensor(8).item(), 0.43)]:
+        verdict = ch06.check_06_8(design)
+        assert verdict and verdict.score == 1.0 and "stage 4 carries" in verdict.message, verdict.message
+        assert "The widest that fits is 736 channels" in verdict.message
+    over = ch06.check_06_8((8, 0.5))  # the paper's 0.5x with g = 8 is just over the budget
+    assert not over and "over the budget by 1.2%" in over.message and over.score == 0.0
+    narrow = ch06.check_06_8((1, 0.5))
+    assert not narrow and "at least 663 channels" in narrow.message and 0 < narrow.score < 0.5
+    close = ch06.check_06_8((4, 0.5))
+    assert not close and close.score > narrow.score
+    for junk, words in [((5, 0.5), "groups must be one of"), ((8, 0.0), "scale must be"), ((8,), "a pair"),
+                        ({"g": 8}, "keys"), ((8, "half"), "scale must be")]:
+        verdict = ch06.check_06_8(junk)
+        assert not verdict and words in verdict.message, verdict.message
+
+
+def test_design_widest_is_measured():
+    groups, scale, width = ch06._widest()
+    assert (groups, width) == (8, 736) and shufflenet_v1_channels(groups, scale)[-1] == width
+    assert profile(shufflenet_v1(groups=groups, scale=scale)).macs <= ch06.EX8_MMACS * 10**6
+    assert shufflenet_v1_cost(4, 0.51).macs <= 40 * 10**6 and shufflenet_v1_channels(4, 0.51)[-1] < 0.9 * 736
+
+
+def test_choice_exercises():
+    assert ch06.check_06_9("b") and ch06.check_06_9(" B ")
+    assert "no parameters" in ch06.check_06_9.__wrapped__("a").message
+    assert "still trains" in ch06.check_06_9.__wrapped__("c").message
+    assert ch06.check_06_10("c")
+    assert "not fixed by B" in ch06.check_06_10.__wrapped__("a").message
+    assert "fixed by B" in ch06.check_06_10.__wrapped__("b").message
+    assert not ch06.check_06_10("d") and "Expected one of" in ch06.check_06_10("d").message
+
+
+def test_exercise_constants_appear_in_the_notebook_questions():
+    nb = json.loads(NOTEBOOK.read_text())
+    markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    questions = {int(m.group(1)): text for text in markdown
+                 for m in [re.search(r":label: ch06-ex(\d+)", text)] if m}
+    assert sorted(questions) == list(range(1, 11))
+    for name, value in vars(ch06).items():
+        if re.fullmatch(r"EX\d_[A-Z_0-9]+", name):
+            number = int(name[2])
+            assert re.search(rf"\b{value}\b", questions[number]), f"{name}={value} not in exercise {number}"
 
 
 def test_notebook_uses_every_checker():
