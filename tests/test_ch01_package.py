@@ -132,7 +132,7 @@ def test_first_wrong_try_names_the_concept_and_a_section(name):
     verdict = getattr(ch01, name)("1" if name != "check_01_10" else "a")
     _catalog.reset_tries()
     assert "Hint:" in verdict.message and "see '" in verdict.message, verdict.message
-    section = re.search(r"see '([^']+)'", verdict.message).group(1)
+    section = re.search(r"see '(.+?)'(?=[.,;:)]|\s|$)", verdict.message).group(1)
     headings = [line.lstrip("#").strip().replace("$", "") for c in json.loads(NOTEBOOK.read_text())["cells"]
                 if c["cell_type"] == "markdown" for line in "".join(c["source"]).splitlines() if line.startswith("#")]
     assert any(section.split(" and ")[0] in heading for heading in headings), (section, headings)

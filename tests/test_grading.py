@@ -179,7 +179,8 @@ import lightnets_edu.exercises as exercises  # noqa: E402
 
 ALL_CHECKERS = [getattr(exercises, name) for name in sorted(dir(exercises)) if name.startswith("check_0")]
 JUNK = [None, ..., "", "twelve", "1e400", float("nan"), float("inf"), True, [1, 2], (3,), {"a": 1},
-        object(), torch.ones(2), torch.tensor(float("nan")), -1, 0, 10 ** 30, "1/0", b"12"]
+        object(), torch.ones(2), torch.tensor(float("nan")), -1, 0, 10 ** 30, "1/0", b"12",
+        lambda *args, **kwargs: None, lambda *args, **kwargs: 0, print, int, object]  # callables and classes: wrong code
 
 
 @pytest.mark.parametrize("checker", ALL_CHECKERS, ids=lambda c: c.__name__)

@@ -169,3 +169,27 @@ def test_a_stub_module_and_a_crashing_constructor():
 
     assert check_block(Stub).message == STILL_A_STUB
     assert "building it for c_in=4, c_out=8 raised ValueError: oops" in check_block(Crashes).message
+
+
+def test_a_known_wrong_module_is_named_on_the_second_try():
+    class NoReLU(Block):
+        def forward(self, x):
+            return self.bn(self.pointwise(self.depthwise(x)))
+
+    class StudentNoReLU(Block):
+        def forward(self, x):
+            return self.bn(self.pointwise(self.depthwise(x)))
+
+    token = _catalog._TRY.set(2)
+    try:
+        verdict = check_module(StudentNoReLU, Block, CONFIGS, make_input, hint="h", concept="c",
+                               mistakes=[(NoReLU, "You left out the ReLU.")])
+    finally:
+        _catalog._TRY.reset(token)
+    assert not verdict and "You left out the ReLU." in verdict.message
+
+
+def test_lists_and_tuples_compare_alike():
+    verdict = check_function(lambda n: [[i, i] for i in range(n)], lambda n: tuple((i, i) for i in range(n)),
+                             [("n=3", (3,))], hint="h")
+    assert verdict

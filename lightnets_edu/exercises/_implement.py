@@ -44,12 +44,13 @@ def check_function(candidate, reference, cases, *, hint, concept=None, mistakes=
         return Verdict(False, f"Could not check that ({type(err).__name__}: {err}). Hint: {concept or hint}")
 
 
-def check_module(candidate_cls, reference_cls, configs, make_input, *, hint, concept=None, explain="",
-                 rtol=1e-5, atol=1e-6):
+def check_module(candidate_cls, reference_cls, configs, make_input, *, hint, concept=None, mistakes=(),
+                 explain="", rtol=1e-5, atol=1e-6):
     """Build ``candidate_cls(**kwargs)`` and ``reference_cls(**kwargs)`` for every ``(description, kwargs)``
     in ``configs``; compare their parameters (names and shapes, as the stub names them), then, with the
     reference's weights loaded into the student's module, their outputs in eval mode on
-    ``make_input(kwargs, seed)``."""
+    ``make_input(kwargs, seed)``. ``mistakes`` lists ``(wrong_class, message)``: known wrong modules,
+    named on the second try when the student's module behaves exactly like one of them."""
     try:
         if candidate_cls is None or candidate_cls is Ellipsis:
             return Verdict(False, UNANSWERED, counts_as_try=False)
@@ -75,7 +76,8 @@ def check_module(candidate_cls, reference_cls, configs, make_input, *, hint, con
                 if problem is STILL_A_STUB:
                     return Verdict(False, STILL_A_STUB, counts_as_try=False)
             if problem:
-                return Verdict(False, f"Not quite: for {description}, {problem}. " + _graduated(concept, None, hint))
+                slip = _known_module_slip(candidate_cls, mistakes, configs, make_input, rtol, atol)
+                return Verdict(False, f"Not quite: for {description}, {problem}. " + _graduated(concept, slip, hint))
         return Verdict(True, f"Correct: your module matches the reference in all {len(configs)} configurations "
                              f"(parameters and outputs). {explain}".strip())
     except Exception as err:
@@ -111,9 +113,16 @@ def _compare(got, expected, rtol, atol):
             return (f"{wrong:,} of {expected.numel():,} values differ; the first at index {index}: "
                     f"you have {got[index].item():.6g}, expected {expected[index].item():.6g}")
         return None
-    if got != expected:
+    if _plain(got) != _plain(expected):
         return f"you returned {got!r}, expected {expected!r}"
     return None
+
+
+def _plain(value):
+    """Lists and tuples compared alike: [[1, 2]] is (1, 2),) for a checker."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    return value
 
 
 def _parameter_difference(student, reference):
@@ -147,6 +156,29 @@ def _known_slip(candidate, mistakes, cases, rtol, atol):
         except Exception:
             continue
     return None
+
+
+def _known_module_slip(candidate_cls, mistakes, configs, make_input, rtol, atol):
+    """The message of the first known wrong module class that behaves exactly like the student's."""
+    for wrong_cls, message in mistakes:
+        try:
+            if all(_same_module(candidate_cls, wrong_cls, kwargs, make_input(kwargs, seed), seed, rtol, atol)
+                   for seed, (_, kwargs) in enumerate(configs)):
+                return message
+        except Exception:
+            continue
+    return None
+
+
+def _same_module(candidate_cls, wrong_cls, kwargs, x, seed, rtol, atol):
+    torch.manual_seed(seed)
+    wrong = wrong_cls(**kwargs).eval()
+    torch.manual_seed(seed)
+    student = candidate_cls(**kwargs).eval()
+    if _parameter_difference(student, wrong) is not None:
+        return False
+    student.load_state_dict(wrong.state_dict())
+    return _disagreement(student, wrong, (x,), rtol, atol) is None
 
 
 def _copies(args):
