@@ -19,6 +19,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
 
 # ---- each chapter notebook must run in under 90 s: nbval reports one item per cell
 NOTEBOOK_BUDGET_S = 90
+# The budget is for the notebooks as students run them: one training thread (the
+# default). `make test-portability`'s two-thread run checks that the verdicts
+# still hold with two threads; on two cores many tiny parallel ops make it
+# slower, so there the times are reported, not enforced.
+ENFORCE_BUDGET = os.environ.get("LIGHTNETS_THREADS", "1") == "1"
 _notebook_seconds = {}
 
 
@@ -34,9 +39,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.section("notebook run times")
     for path, seconds in sorted(_notebook_seconds.items()):
         verdict = "ok" if seconds < NOTEBOOK_BUDGET_S else f"OVER the {NOTEBOOK_BUDGET_S} s budget"
+        if not ENFORCE_BUDGET:
+            verdict += f"; not enforced with LIGHTNETS_THREADS={os.environ['LIGHTNETS_THREADS']}"
         terminalreporter.write_line(f"{path}: {seconds:.1f} s ({verdict})")
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if any(s >= NOTEBOOK_BUDGET_S for s in _notebook_seconds.values()) and exitstatus == 0:
+    if ENFORCE_BUDGET and any(s >= NOTEBOOK_BUDGET_S for s in _notebook_seconds.values()) and exitstatus == 0:
         session.exitstatus = 1  # a notebook over budget fails the run
