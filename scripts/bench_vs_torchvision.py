@@ -65,8 +65,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default=",".join(SHARED), help="comma-separated architectures (default: all)")
     parser.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
-    parser.add_argument("--repeats", type=int, default=10, help="timed calls per round and model (default 10)")
+    parser.add_argument("--rounds", type=int, default=21, help="alternating rounds (default 21)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per round and model (default 5)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.models.split(",") if name.strip()]
