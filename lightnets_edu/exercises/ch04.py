@@ -40,7 +40,7 @@ from ..layers import DenseLayer
 from ..models.densenet import DenseNet, densenet_cifar_config, densenet_cost_table
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, _graduated, check_choice, check_number, distinct_mistakes
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes
 from ._implement import check_function, check_module
 
 __all__ = ["check_04_1", "check_04_2", "check_04_3", "check_04_4", "check_04_5", "check_04_6", "check_04_7",
@@ -298,34 +298,12 @@ def _layer_input(kwargs, seed):
     return torch.randn(2, kwargs["c_in"], 7, 6, generator=torch.Generator().manual_seed(100 + seed))
 
 
-def _check_module_naming_slips(candidate_cls, reference_cls, configs, make_input, *, concept, hint, mistakes,
-                               explain=""):
-    """:func:`check_module`, and on a wrong answer the message of the known wrong class that the candidate
-    matches exactly (the second try's hint, as ``mistakes`` does for :func:`check_function`)."""
-    verdict = check_module(candidate_cls, reference_cls, configs, make_input, concept=concept, hint=hint,
-                           explain=explain)
-    try:
-        if verdict or not verdict.counts_as_try or not verdict.message.startswith("Not quite"):
-            return verdict
-        slip = None
-        for wrong_cls, message in mistakes:
-            if check_module(candidate_cls, wrong_cls, configs, make_input, hint=hint):
-                slip = message
-                break
-        generic = _graduated(concept, None, hint)
-        if slip is None or not verdict.message.endswith(generic):
-            return verdict
-        return Verdict(False, verdict.message[:-len(generic)] + _graduated(concept, slip, hint))
-    except Exception:  # never raise: the plain verdict is still right
-        return verdict
-
-
 @exercise(4, 5, kind="implement", points=2, minutes=20,
           title="Implement DenseNet-B's layer",
           objective="build a bottleneck dense layer: pre-activation BN-ReLU-Conv, 1x1 to 4k, 3x3 to k")
 def check_04_5(dense_layer_cls):
     """Student's class ``MyDenseLayer(c_in, growth_rate)`` (norm1, conv1, norm2, conv2) against ``DenseLayer``."""
-    return _check_module_naming_slips(
+    return check_module(
         dense_layer_cls, _ReferenceDenseLayer, _LAYER_CONFIGS, _layer_input,
         concept="a dense layer is BN-ReLU-1x1 conv to 4k, then BN-ReLU-3x3 conv to k, and returns only its k "
                 f"new maps: see 'Pre-activation: BN-ReLU-Conv' and {DENSE_LAYER_SECTION}.",

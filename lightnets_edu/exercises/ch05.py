@@ -47,7 +47,7 @@ from ..models.mobilenet_v2 import (MOBILENET_V2_SETTING, STEM_CHANNELS, MobileNe
                                    with_expand_ratio)
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, _graduated, check_choice, check_number, distinct_mistakes
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes
 from ._implement import check_function, check_module
 
 __all__ = ["check_05_1", "check_05_2", "check_05_3", "check_05_4", "check_05_5", "check_05_6", "check_05_7",
@@ -385,35 +385,15 @@ def _block_input(kwargs, seed):
     return 4 * torch.randn(2, kwargs["c_in"], 9, 9, generator=torch.Generator().manual_seed(seed))
 
 
-_SENTINEL = "\x00hint\x00"
-
-
-def _check_module_with_slips(candidate, reference, configs, make_input, mistakes, *, concept, hint, explain):
-    """:func:`check_module`, and on a wrong answer the message of the known wrong module it behaves like."""
-    verdict = check_module(candidate, reference, configs, make_input, hint=_SENTINEL, explain=explain)
-    if verdict or not verdict.counts_as_try:
-        return verdict
-    slip = None
-    for wrong, message in mistakes:
-        try:
-            if check_module(candidate, wrong, configs, make_input, hint=""):
-                slip = message
-                break
-        except Exception:
-            continue
-    lead = verdict.message.split(f"Hint: {_SENTINEL}")[0]
-    return Verdict(False, lead + _graduated(concept, slip, hint))
-
-
 @exercise(5, 7, kind="implement", points=2, minutes=25,
           title="Implement the inverted residual block",
           objective="build expand, depthwise and linear projection, with the shortcut only where it fits")
 def check_05_7(InvertedResidualBlock):
     """Student's ``nn.Module`` class ``(c_in, c_out, stride, t)`` with layers expand, bn1, depthwise, bn2,
     project, bn3, against the reference on 5 configurations."""
-    return _check_module_with_slips(
+    return check_module(
         InvertedResidualBlock, _InvertedResidualReference, _BLOCK_CONFIGS, _block_input,
-        [(_ProjectionWithReLU6, "You put a ReLU6 after the projection: the bottleneck is linear, only batch "
+        mistakes=[(_ProjectionWithReLU6, "You put a ReLU6 after the projection: the bottleneck is linear, only batch "
                                 "norm follows the last 1x1 convolution."),
          (_NoShortcut, "Your block never adds its input: with stride 1 and c_in == c_out, return x + out."),
          (_PlainReLU, "You use ReLU where MobileNet v2 uses ReLU6: the outputs differ wherever an activation "
