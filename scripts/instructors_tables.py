@@ -29,13 +29,17 @@ def render():
         kinds = sorted({e.kind for e in records})
         lines.append(f"| {chapter}. {CHAPTERS.get(chapter, '')} | {len(records)} | {sum(e.points for e in records)} | "
                      f"{sum(e.minutes for e in records)} | {', '.join(kinds)} |")
-    lines += ["", "### Objectives and the exercises that assess them", ""]
+    lines += ["", "### Objectives and the exercises that assess them", "",
+              "Exercise `NN_k` is checked by `check_NN_k(...)` in `lightnets_edu.exercises`, except those marked "
+              "*by hand* (an instructor reads the answer against the solution).", ""]
     for chapter, records in sorted(by_chapter.items()):
         lines += [f"**Chapter {chapter}, {CHAPTERS.get(chapter, '')}**", "",
-                  "| Exercise | Objective | Kind | Points | Minutes | Checker |", "| --- | --- | --- | --- | --- | --- |"]
+                  "| Exercise | Objective | Kind | Points | Minutes |", "| --- | --- | --- | --- | --- |"]
         for e in records:
-            checker = f"`{e.checker}`" if e.checker else "by hand"
-            lines.append(f"| {e.key}: {e.title} | {e.objective} | {e.kind} | {e.points} | {e.minutes} | {checker} |")
+            if e.checker and e.checker != f"check_{e.key}":
+                raise ValueError(f"exercise {e.key}: its checker is {e.checker}, expected check_{e.key}")
+            kind = e.kind if e.checker else f"{e.kind}, *by hand*"
+            lines.append(f"| {e.key}: {e.title} | {e.objective} | {kind} | {e.points} | {e.minutes} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -9,22 +9,24 @@ every test:
    load the vendored widget manager, and nothing (script, stylesheet, font,
    image) is loaded from a remote host;
 3. the vendored files and their licences are in the built site;
-4. in headless Chromium, with every non-local request sent to a trap, the
-   chapter 1 page is typeset by MathJax, its widgets are rendered, every local
-   file it asks for exists and it asks for nothing remote.
+4. every page of the table of contents, loaded in headless Chromium at 1280
+   and 390 px with every non-local request sent to a trap, reads well: no
+   console error, nothing remote, every local file it asks for exists, math
+   typeset, widgets drawn with their notice, no equation or table wider than
+   the column at 1280 px, no NaN/NBVAL text, alt text on every image
+   (scripts/check_pages.py says how each is measured).
 """
 
-import functools
-import http.server
+import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+
+import yaml
 
 import pytest
 
@@ -47,14 +49,6 @@ FETCHING_RELS = {
 }
 # Elements whose src (or data) attribute the browser fetches.
 SRC_TAGS = {"script", "img", "iframe", "source", "audio", "video", "track", "embed", "input"}
-
-# Requests Chromium makes on its own (component updates, clock, sign-in),
-# whatever the page: not page resources, so ignored by the request trap.
-BROWSER_HOSTS = re.compile(
-    r"^(accounts\.google\.com|clients\d*\.google\.com|update\.googleapis\.com"
-    r"|safebrowsing\.googleapis\.com|optimizationguide-pa\.googleapis\.com"
-    r"|content-autofill\.googleapis\.com|[a-z0-9.-]+\.gvt1\.com)$"
-)
 
 
 # --------------------------------------------------------------------------
@@ -272,117 +266,50 @@ def test_vendored_files_and_licences_are_in_the_build(html_dir):
 
 
 # --------------------------------------------------------------------------
-# the page in a browser
+# every page in a browser (scripts/check_pages.py)
+
+spec = importlib.util.spec_from_file_location("check_pages", REPO / "scripts" / "check_pages.py")
+check_pages = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(check_pages)
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+def _toc_pages():
+    """The built page of every file in _toc.yml, in reading order."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f"{name}.html" for name in files]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site and records (path, status) of every request."""
-
-    requests = None  # set per server
-
-    def log_request(self, code="-", size="-"):
-        self.requests.append((urlsplit(self.path).path, int(code) if str(code).isdigit() else 0))
-
-    def log_message(self, *args):
-        pass
+PAGES = _toc_pages()
+SEARCH = "search.html?q=separable"  # a word of many pages, several with formulas nearby
 
 
-class _Trap(http.server.BaseHTTPRequestHandler):
-    """A proxy that refuses everything and remembers what it was asked for."""
-
-    hits = None  # set per server
-
-    def _refuse(self):
-        self.hits.append((self.command, self.path))
-        self.send_response(403)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = do_CONNECT = _refuse
-
-    def log_message(self, *args):
-        pass
-
-
-def _serve(handler):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def _host(command, path):
-    if command == "CONNECT":
-        return path.rsplit(":", 1)[0]
-    return urlsplit(path).hostname or ""
-
-
-def _visible_text(html):
-    """Text of the page's main content, without scripts, styles, code or typeset math."""
-    match = re.search(r"<main\b.*?</main>", html, re.S) or re.search(r"<body\b.*</body>", html, re.S)
-    html = match.group(0) if match else html
-    for tag in ("script", "style", "pre", "code", "textarea", "mjx-container"):
-        html = re.sub(rf"<{tag}\b.*?</{tag}>", " ", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", html)
-
-
-def test_chapter_page_renders_offline_in_chromium(html_dir, tmp_path):
-    chromium = _chromium()
-    if chromium is None:
+@pytest.fixture(scope="session")
+def browser_findings(html_dir):
+    """{(page, width): findings} for every page at 1280 and 390 px, loaded once per session."""
+    if check_pages.chromium_binary() is None:
         pytest.skip("no Chromium found (looked for chromium, chromium-browser, google-chrome); "
-                    "install one, e.g. `apt-get install chromium`, to run this test")
-    page = html_dir / CHAPTER_1
-    assert page.is_file(), f"{CHAPTER_1} was not built"
-    built = _parse(page)
+                    "install one, e.g. `apt-get install chromium`, to run the page checks")
+    return check_pages.check_all(html_dir, PAGES, sorted(check_pages.WIDTHS, reverse=True),
+                                 extra=[(SEARCH, 1280)])
 
-    requests, hits = [], []
-    site = _serve(type("Site", (_QuietHandler,), {"requests": requests}))
-    site.RequestHandlerClass = functools.partial(site.RequestHandlerClass, directory=str(html_dir))
-    trap = _serve(type("Trap", (_Trap,), {"hits": hits}))
-    try:
-        url = f"http://127.0.0.1:{site.server_address[1]}/{CHAPTER_1}"
-        proc = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--disable-quic", "--disable-extensions",
-             f"--user-data-dir={tmp_path / 'chromium-profile'}",
-             # everything not on localhost goes to the trap (loopback is never proxied)
-             f"--proxy-server=http://127.0.0.1:{trap.server_address[1]}",
-             "--virtual-time-budget=15000", "--dump-dom", url],
-            capture_output=True, text=True, timeout=180,
-        )
-    finally:
-        site.shutdown()
-        trap.shutdown()
-    dom = proc.stdout
-    assert proc.returncode == 0 and "</html>" in dom, (
-        f"Chromium failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
-    # MathJax typeset every formula, without errors, and left no raw TeX behind
-    typeset = dom.count("<mjx-container")
-    assert typeset >= built.math > 0, (
-        f"MathJax typeset {typeset} formulas; the page has {built.math} math elements")
-    assert "<mjx-merror" not in dom and "data-mjx-error" not in dom, "MathJax reported an error"
-    text = _visible_text(dom)
-    raw = [s for s in ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{") if s in text]
-    assert not raw, f"untypeset TeX left in the page text: {raw}"
+def test_toc_lists_every_chapter_page():
+    chapters = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [p for p in PAGES if p.startswith("notebooks/")] == [f"notebooks/{c}.html" for c in chapters]
 
-    # each saved widget view was rendered by the vendored manager
-    rendered = dom.count('class="widget-subarea"')
-    assert rendered >= built.widget_views, (
-        f"{rendered} of {built.widget_views} widget views rendered")
 
-    # every local file the page asked for exists (a browser always tries /favicon.ico)
-    missing = sorted({p for p, status in requests if status >= 400 and p != "/favicon.ico"})
-    assert not missing, f"the page requested files that are not in the build: {missing}"
+@pytest.mark.parametrize("width", sorted(check_pages.WIDTHS, reverse=True))
+@pytest.mark.parametrize("page", PAGES)
+def test_page_reads_well_in_chromium(browser_findings, page, width):
+    """Offline, at a laptop's and a phone's width: no console error, no remote request,
+    nothing wider than the column at 1280 px (only scrollable boxes at 390 px), no NaN or
+    NBVAL text, every image with alt text, every formula typeset, every widget drawn
+    with its notice (the full list is in scripts/check_pages.py)."""
+    found = browser_findings[(page, width)]
+    assert not found, f"{page} at {width} px:\n  " + "\n  ".join(found)
 
-    # and nothing was requested from another host
-    remote = [f"{c} {p}" for c, p in hits if not BROWSER_HOSTS.match(_host(c, p))]
-    assert not remote, "the page tried to load remote resources:\n" + "\n".join(remote)
+
+def test_search_finds_pages_and_its_snippets_show_no_tex(browser_findings):
+    found = browser_findings[(SEARCH, 1280)]
+    assert not found, f"{SEARCH}:\n  " + "\n  ".join(found)
