@@ -229,14 +229,26 @@ def compare_freeze(before, after):
 NOTEBOOK_RUNNER = r"""
 import json, pathlib, sys, time
 import nbclient, nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+CELL_TIMEOUT, ATTEMPTS = 180, 3  # a cell of a 90 s notebook never needs 180 s: past that the kernel hung
 failures = []
 for path in map(pathlib.Path, sys.argv[1:]):
-    nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
-    try:
-        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}}).execute()
-    except Exception as error:
+    for attempt in range(1, ATTEMPTS + 1):
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        try:
+            nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                    resources={"metadata": {"path": str(path.parent)}}).execute()
+            error = None
+            break
+        except (CellTimeoutError, DeadKernelError) as err:  # now and then a widget cell waits forever
+            error = err
+            print(f"{path.name}: {type(err).__name__} after {time.perf_counter() - start:.1f} s "
+                  f"(attempt {attempt} of {ATTEMPTS})", flush=True)
+        except Exception as err:
+            error = err
+            break
+    if error is not None:
         failures.append(f"{path.name}: {type(error).__name__}: {str(error)[-1500:]}")
         print(f"{path.name}: FAILED after {time.perf_counter() - start:.1f} s", flush=True)
         continue
@@ -244,7 +256,9 @@ for path in map(pathlib.Path, sys.argv[1:]):
              for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
              for out in cell.get("outputs", []) if out.get("name") == "stderr"]
     failures += noise
-    print(f"{path.name}: ran in {time.perf_counter() - start:.1f} s, {len(noise)} stderr output(s)", flush=True)
+    retried = f", after {attempt - 1} hung attempt(s)" if attempt > 1 else ""
+    print(f"{path.name}: ran in {time.perf_counter() - start:.1f} s{retried}, {len(noise)} stderr output(s)",
+          flush=True)
 print(json.dumps(failures))
 sys.exit(1 if failures else 0)
 """
@@ -258,15 +272,19 @@ def run_notebooks(python):
             copies.append(pathlib.Path(tmp) / path.name)
             shutil.copy(path, copies[-1])
         env = {**os.environ, **PINNED_KERNELS, "HOME": os.environ.get("HOME", tmp)}
-        runner = subprocess.Popen([str(python), "-c", NOTEBOOK_RUNNER, *map(str, copies)], env=env, cwd=tmp,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        lines = []
-        for line in runner.stdout:  # one line per notebook as it finishes, then the failures as JSON
-            lines.append(line.rstrip("\n"))
-            if not line.startswith("["):
-                print(lines[-1], flush=True)
-        stderr = runner.stderr.read()
-        runner.wait()
+        # stderr (the runner's and its kernels' logs) goes to a file: a pipe read only at the
+        # end fills up and blocks whoever writes to it, which looks exactly like a hung cell
+        with tempfile.TemporaryFile("w+") as err:
+            runner = subprocess.Popen([str(python), "-c", NOTEBOOK_RUNNER, *map(str, copies)], env=env, cwd=tmp,
+                                      stdout=subprocess.PIPE, stderr=err, text=True)
+            lines = []
+            for line in runner.stdout:  # one line per notebook as it finishes, then the failures as JSON
+                lines.append(line.rstrip("\n"))
+                if not line.startswith("["):
+                    print(lines[-1], flush=True)
+            runner.wait()
+            err.seek(0)
+            stderr = err.read()
         if not lines or not lines[-1].startswith("["):
             return [f"the notebook runner failed (exit {runner.returncode}): {stderr[-2000:]}"]
         return json.loads(lines[-1])
