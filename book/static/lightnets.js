@@ -15,8 +15,8 @@
 (function () {
   "use strict";
 
-  var NOTICE = "Interactive in Colab or Jupyter. In the book this explorer shows one saved view: " +
-    "the controls move, the output does not. The figure after it shows the whole sweep.";
+  var NOTICE = "Interactive in Colab or Jupyter; in the book it shows one saved view " +
+    "(the controls move, the output stays).";
   var WIDGET_ALT = "The explorer's output for its saved settings (a static picture; run the notebook to change them).";
 
   // 3. MathJax 2's Hub.Queue, on top of MathJax 3.
