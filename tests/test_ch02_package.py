@@ -369,14 +369,46 @@ def test_sweep_covers_the_grid_and_cites_the_paper():
 
 
 def test_view_and_explorer_and_figure():
-    html, fig = widgets.mobilenet_v1_view(0.6, 160)
-    assert "107.6M MACs" in html.data and "1.78M params" in html.data and fig is not None
-    message, none = widgets.mobilenet_v1_view(-1, 224)
-    assert none is None and "Not a valid setting" in message.data
+    view = widgets.mobilenet_v1_view(0.6, 160)
+    assert "107.6M MACs" in view.data and "1.78M params" in view.data
+    # the figure is an <img> with alt text (a bare PNG output in the book would have none)
+    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="ImageNet top-1', view.data)
+    assert "(107.6M)" in view.data  # the alt text names the marked setting
+    message = widgets.mobilenet_v1_view(-1, 224)
+    assert "Not a valid setting" in message.data and "<img" not in message.data
     explorer = widgets.mobilenet_v1_explorer()
     assert [w.description for w in explorer.kwargs_widgets] == ["width α", "input size (224 ρ)"]
     figure = widgets.mobilenet_v1_figure()
     assert len(figure.axes) == 3
+    rule = widgets.mobilenet_v1_rule_figure()
+    assert len(rule.axes) == 2
+
+
+def test_figures_are_as_wide_as_the_column():
+    from lightnets_edu.display import FIGURE_DPI, FIGURE_WIDTH
+
+    for fig in (widgets.mobilenet_v1_figure(), widgets.mobilenet_v1_rule_figure()):
+        assert tuple(fig.get_size_inches())[0] == FIGURE_WIDTH and fig.dpi == FIGURE_DPI
+
+
+@pytest.mark.parametrize("setting", [(0.1, 96), (1.5, 256), (1.0, 224)])
+def test_the_marked_setting_is_inside_the_axes(setting):
+    """The explorer's dashed line must stay visible at the sliders' extremes."""
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    macs = mobilenet_v1_cost(*setting).macs
+    widgets.ch02._accuracy_axes(ax, highlight=macs)
+    low, high = ax.get_xlim()
+    assert low < macs / 1e6 < high
+
+
+def test_explorer_controls_share_one_layout():
+    explorer = widgets.mobilenet_v1_explorer()
+    for control in explorer.kwargs_widgets:
+        assert control.style.description_width == "10em" and control.layout.width == "28em"
+    width = explorer.kwargs_widgets[0]
+    assert width.readout_format == ".2f" and round(width.step * 100) == 5  # the readout is exact
 
 
 def test_chapter1_widgets_still_exported():
@@ -391,3 +423,26 @@ def test_notebook_has_ignored_widget_and_timing_cells():
         cell = next(c for c in cells if marker in "".join(c["source"]) and "import" not in "".join(c["source"]))
         assert "nbval-ignore-output" in cell["metadata"].get("tags", []), marker  # a tag, never a comment
     assert not any("torch_profile" in "".join(c["source"]) for c in cells)  # no CUDA probe on stderr
+
+
+def test_notebook_outputs_read_well_in_the_book():
+    """Tables through show_table (no NaN), every figure with alt text, no promise of live sliders."""
+    nb = json.loads(NOTEBOOK.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for c in code:
+        for out in c.get("outputs", []):
+            data = out.get("data", {})
+            text = "".join(out.get("text", "")) + "".join(data.get("text/plain", "")) + \
+                "".join(data.get("text/html", ""))
+            assert not re.search(r"\bNaN\b|\bnan\b|0\.000000", text), "".join(c["source"])[:80]
+            if "text/html" in data:  # a table: the course's one style, never pandas' own
+                assert "lightnets-table" in "".join(data["text/html"]), "".join(c["source"])[:80]
+            if "image/png" in data:
+                alt = c["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+                assert len(alt) > 40, "".join(c["source"])[:80]
+    markdown = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "Move the sliders" not in markdown and "in the book\nit shows one saved view" in markdown
+    hidden = ["table1 = ", "table2 = ", "tables = ", "time_vs_macs = "]
+    for marker in hidden:
+        cell = next(c for c in code if marker in "".join(c["source"]))
+        assert "hide-input" in cell["metadata"].get("tags", []), marker

@@ -298,6 +298,9 @@ def test_view_explorer_and_figure():
     assert none is None and "pct3x3" in message.data
     explorer = widgets.squeezenet_design_explorer()
     assert [w.description for w in explorer.kwargs_widgets] == ["squeeze ratio SR", "pct3x3"]
+    for slider in explorer.kwargs_widgets:  # the course's one slider look: a visible track, exact readouts
+        assert slider.style.description_width == "10em" and slider.layout.width == "28em"
+    assert explorer.kwargs_widgets[0].readout_format == ".3f"  # 0.125, not 0.13
     assert len(widgets.squeezenet_design_figure().axes) == 2
 
 

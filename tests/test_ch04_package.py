@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lightnets_edu import cost, widgets
+from lightnets_edu.display import FIGURE_DPI, FIGURE_WIDTH
 from lightnets_edu.exercises import ch04
 from lightnets_edu.layers import DenseBlock, DenseLayer
 from lightnets_edu.models import DENSENET_IMAGENET, DenseNet, densenet_cifar
@@ -331,7 +332,12 @@ def test_view_and_explorer_and_figure():
     explorer = widgets.densenet_explorer()
     assert [w.description for w in explorer.kwargs_widgets] == ["depth L", "growth rate k", "compression θ",
                                                                 "bottleneck (1×1 to 4k)"]
-    assert len(widgets.densenet_figure().axes) == 2
+    for control in explorer.kwargs_widgets:  # the book's one control layout: same label width, visible track
+        assert (control.style.description_width, control.layout.width) == ("10em", "28em")
+    assert explorer.kwargs_widgets[2].readout_format == ".1f"  # 0.1 steps shown exactly
+    figure = widgets.densenet_figure()
+    assert len(figure.axes) == 2
+    assert list(figure.get_size_inches()) == [FIGURE_WIDTH, 6.4] and figure.dpi == FIGURE_DPI  # column-wide
 
 
 @pytest.mark.parametrize("bad, error", [(0, ValueError), ("40", TypeError), (42, ValueError)])

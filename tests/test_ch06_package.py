@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from lightnets_edu import cost, widgets
+from lightnets_edu.display import FIGURE_WIDTH
 from lightnets_edu.exercises import ch06
 from lightnets_edu.layers import ShuffleUnit, channel_shuffle
 from lightnets_edu.models import shufflenet_v1
@@ -232,15 +233,19 @@ def test_table_view_sweep_explorer_figure():
     assert list(table["m per group"].dropna().astype(int)) == [3, 6, 12]
     report = profile(shufflenet_v1(groups=8, scale=0.25))
     assert table.attrs["cost"] == cost.Cost(report.params, report.macs)
-    html, shown = widgets.shufflenet_v1_view(3, 1.0)
-    assert "137.5M MACs" in html.data and "1.87M params" in html.data and shown is not None
-    message, none = widgets.shufflenet_v1_view(5, 1.0)
-    assert none is None and "Not a valid setting" in message.data and "groups" in message.data
+    html = widgets.shufflenet_v1_view(3, 1.0)
+    assert "137.5M MACs" in html.data and "1.87M params" in html.data and "<table" in html.data
+    assert "<td>60</td>" in html.data and "NaN" not in html.data and "60.0" not in html.data  # one style
+    message = widgets.shufflenet_v1_view(5, 1.0)
+    assert "Not a valid setting" in message.data and "groups" in message.data and "<table" not in message.data
     sweep = widgets.shufflenet_v1_sweep()
     assert len(sweep) == 15 and sweep["paper MFLOPs (printed)"].notna().all()
     explorer = widgets.shufflenet_v1_explorer()
     assert [w.description for w in explorer.kwargs_widgets] == ["groups g", "scale s"]
-    assert len(widgets.shufflenet_v1_figure().axes) == 3
+    for control in explorer.kwargs_widgets:  # the book's one control layout
+        assert control.style.description_width == "10em" and control.layout.width == "28em"
+    figure = widgets.shufflenet_v1_figure()
+    assert len(figure.axes) == 3 and figure.get_figwidth() == FIGURE_WIDTH  # as wide as the book's column
 
 
 def test_earlier_widgets_still_exported():

@@ -323,7 +323,10 @@ def test_view_explorer_and_figure():
     assert none is None and "Not a valid setting" in message.data
     explorer = widgets.nas_reward_explorer()
     assert [w.description for w in explorer.kwargs_widgets] == [
-        "weight w", "accuracy points per 2x latency", "accuracy at the target"]
+        "weight w", "points per 2x LAT", "accuracy at target"]
+    for slider in explorer.kwargs_widgets:  # the course's one slider look: a visible track, exact readouts
+        assert slider.style.description_width == "10em" and slider.layout.width == "28em"
+    assert [w.readout_format for w in explorer.kwargs_widgets] == [".2f", ".1f", ".2f"]
     assert len(widgets.nas_reward_figure().axes) == 2
 
 

@@ -236,3 +236,18 @@ def test_a_registered_checker_counts_wrong_tries_but_not_blank_ones():
     assert check_01_1(check_01_1(...).expected)  # right: the count starts over
     assert "01_1" not in _catalog._WRONG_TRIES
     _catalog.reset_tries()
+
+
+def test_a_notebook_shows_the_verdict_wrapped_to_the_book_column():
+    from IPython.lib.pretty import pretty
+
+    from lightnets_edu.exercises._grading import wrap
+
+    long = "Correct: 57,802,752. " + "The output is 28 x 28; each of its values costs a sum. " * 5
+    verdict = Verdict(True, long + "\n  an indented second line")
+    shown = pretty(verdict)
+    assert all(len(line) <= 78 for line in shown.splitlines())
+    assert " ".join(shown.split()) == " ".join(verdict.message.split())  # same words, only re-wrapped
+    assert repr(verdict) == verdict.message  # scripts and graders see the message as it is
+    assert wrap("a\n\n  b c", width=3) == "a\n\n  b\n  c"
+    assert "`" not in UNANSWERED

@@ -165,3 +165,42 @@ def test_measurement_cells_are_tagged(path):
     untagged = [i for i, c in enumerate(cells(path, "code"))
                 if MEASUREMENTS.search(source(c)) and "nbval-ignore-output" not in c["metadata"].get("tags", [])]
     assert not untagged, f"code cells {untagged} train or time without the tag nbval-ignore-output"
+
+
+# --------------------------------------------------------------------------
+# what the book shows (issue 15): one table style, no NaN, figures with alt text
+
+
+def _outputs(path):
+    for i, c in enumerate(cells(path, "code")):
+        for o in c["outputs"]:
+            yield i, c, o
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_tables_use_the_course_style(path):
+    """A bare pandas DataFrame prints raw integers and NaN; show_table is the book's one style."""
+    bare = [i for i, _, o in _outputs(path) if 'class="dataframe' in "".join(o.get("data", {}).get("text/html", ""))]
+    assert not bare, f"code cells {bare} display a bare DataFrame: end them with show_table(frame)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_nan_is_shown(path):
+    shown = [i for i, _, o in _outputs(path)
+             if re.search(r"\bNaN\b|\bnan\b", "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/html", "")))]
+    assert not shown, f"code cells {shown} show NaN: a missing value is a blank (show_table does it)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_alt_text_and_fits_the_column(path):
+    import base64
+    import struct
+
+    for i, c, o in _outputs(path):
+        png = o.get("data", {}).get("image/png")
+        if not png:
+            continue
+        alt = c["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+        assert len(alt.split()) >= 6, f"code cell {i}: its figure needs alt text (metadata mystnb.image.alt)"
+        width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]  # the PNG header's width
+        assert width <= 720, f"code cell {i}: figure {width} px wide; the column is 690 (display.new_figure)"

@@ -14,6 +14,7 @@ The tries are counted per exercise in the student's kernel (``_catalog``).
 """
 
 import math
+import textwrap
 from fractions import Fraction
 from numbers import Real
 
@@ -21,7 +22,7 @@ from ._catalog import current_try
 
 __all__ = ["Verdict", "check_number", "check_choice", "distinct_mistakes"]
 
-UNANSWERED = "No answer yet: replace the `...` with your answer and run the cell again."
+UNANSWERED = "No answer yet: replace the three dots (...) with your answer and run the cell again."
 
 
 class Verdict:
@@ -39,6 +40,20 @@ class Verdict:
 
     def __repr__(self):
         return self.message
+
+    def _repr_pretty_(self, printer, cycle):
+        """What a notebook shows: the message wrapped to 78 columns, so it fits the book's column."""
+        printer.text(wrap(self.message))
+
+
+def wrap(text, width=78):
+    """``text`` with each line wrapped at ``width`` columns, keeping its indentation and line breaks."""
+    lines = []
+    for line in text.splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False) if line.strip() else line)
+    return "\n".join(lines)
 
 
 def _as_number(answer):

@@ -19,7 +19,7 @@ from ._grading import UNANSWERED, Verdict, _graduated
 
 __all__ = ["check_function", "check_module"]
 
-STILL_A_STUB = ("Your code still raises NotImplementedError: replace the stub's `raise NotImplementedError` "
+STILL_A_STUB = ("Your code still raises NotImplementedError: replace the stub's raise NotImplementedError line "
                 "with your implementation and run the cell again.")
 
 

@@ -393,7 +393,7 @@ def check_01_9(design):
     c, hw = EX9_CHANNELS, EX9_SIZE
     budget = Fraction(cost.conv2d(c, c, 5, hw).macs, EX9_SAVING)
     if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the `...` with your module (an instance, e.g. "
+        return Verdict(False, "No answer yet: replace the three dots (...) with your module (an instance, e.g. "
                               "nn.Sequential(...)) and run the cell again.", counts_as_try=False)
     if not isinstance(design, nn.Module):
         return Verdict(False, f"Expected an nn.Module instance such as nn.Sequential(...), got "

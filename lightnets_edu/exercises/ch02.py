@@ -350,7 +350,7 @@ def check_02_6(design):
     """(alpha, resolution): at most 150M MACs and 1.5M parameters, using at least 90% of the MACs budget."""
     try:
         if design is None or design is Ellipsis:
-            return Verdict(False, "No answer yet: replace the `...` with a pair (alpha, resolution) and run the "
+            return Verdict(False, "No answer yet: replace the three dots (...) with a pair (alpha, resolution) and run the "
                                   "cell again.", counts_as_try=False)
         read, problem = _read_design(design)
         if problem:

@@ -380,7 +380,7 @@ def check_03_7(design):
     res, classes = EX7_RESOLUTION, EX7_CLASSES
     floor_macs = _design_budget()
     if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the `...` with your network (an instance, e.g. "
+        return Verdict(False, "No answer yet: replace the three dots (...) with your network (an instance, e.g. "
                               "squeezenet_from_metaparams(...)) and run the cell again.", counts_as_try=False)
     if not isinstance(design, nn.Module):
         return Verdict(False, f"Expected an nn.Module instance such as squeezenet_from_metaparams(...), got "

@@ -395,7 +395,7 @@ def design_depth(model):
 def check_04_7(design):
     """A DenseNet for 32 x 32 inputs, 10 classes, k >= 12, bottleneck layers, <= 1 M parameters, L >= 120."""
     if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the `...` with your network (an instance, e.g. "
+        return Verdict(False, "No answer yet: replace the three dots (...) with your network (an instance, e.g. "
                               "DenseNet(...)) and run the cell again.", counts_as_try=False)
     if not isinstance(design, DenseNet):
         return Verdict(False, f"Expected a DenseNet instance, built with DenseNet(...) or densenet_cifar(...), "

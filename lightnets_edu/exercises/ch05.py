@@ -444,7 +444,7 @@ def check_05_8(design):
     """A MobileNet v2 (width_mult, resolution, t) with <= 100 M MACs, a peak of <= 600 K activation values
     (whole blocks), using >= 80% of the MACs budget."""
     if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the `...` with your (width_mult, resolution, t) and run the "
+        return Verdict(False, "No answer yet: replace the three dots (...) with your (width_mult, resolution, t) and run the "
                               "cell again.", counts_as_try=False)
     try:
         values, problem = _read_design(design)

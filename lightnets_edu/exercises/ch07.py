@@ -411,7 +411,7 @@ def check_07_8(design):
     60,000 parameters; the wider its expansion the better (full marks from 216 channels)."""
     c, hw = EX8_CHANNELS, EX8_SIZE
     if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the `...` with your module (an instance, e.g. "
+        return Verdict(False, "No answer yet: replace the three dots (...) with your module (an instance, e.g. "
                               "InvertedResidualV3(...) or nn.Sequential(...)) and run the cell again.",
                        counts_as_try=False)
     if not isinstance(design, nn.Module):

@@ -2,6 +2,18 @@
 
 __all__ = []
 
+# Every control in every chapter: the same label width and the same track length,
+# so the explorers line up and no long label squeezes its slider to nothing.
+DESCRIPTION_WIDTH = "10em"
+CONTROL_WIDTH = "28em"
+
+
+def look():
+    """``style`` and ``layout`` keyword arguments for one control (a fresh Layout each time)."""
+    from ipywidgets import Layout
+
+    return dict(style={"description_width": DESCRIPTION_WIDTH}, layout=Layout(width=CONTROL_WIDTH))
+
 
 def explore(view, **controls):
     """An ``ipywidgets.interactive`` that calls ``view(**values)`` whenever a control changes.

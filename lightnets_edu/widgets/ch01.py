@@ -3,7 +3,8 @@
 from fractions import Fraction
 
 from .. import cost
-from ._explore import explore
+from ..display import new_figure, show_table
+from ._explore import explore, look
 
 __all__ = ["conv_cost_table", "conv_cost_view", "conv_cost_explorer", "conv_cost_figure"]
 
@@ -67,9 +68,8 @@ def conv_cost_view(c_in, c_out, kernel, hw, groups=1, bias=False):
             f"= {ratio} ≈ {float(ratio):.4f}"
             f"{'' if not bias else ' (bias-free; the biases add a little to both)'}.</p>"
         )
-    formats = {"params": "{:,}", "MACs": "{:,}", "FLOPs": "{:,}", "MACs / standard": "{:.4f}"}
-    formatted = table.style.set_uuid("conv_cost").format(formats)  # fixed uuid: stable HTML
-    return HTML(formatted.to_html() + note)
+    shown = show_table(table, formats={"MACs / standard": "{:.4f}"})  # the course's one table style
+    return HTML(shown._repr_html_() + note)
 
 
 def conv_cost_explorer():
@@ -80,55 +80,57 @@ def conv_cost_explorer():
     """
     import ipywidgets as widgets
 
-    style = {"description_width": "initial"}
     return explore(
         conv_cost_view,
-        c_in=widgets.Dropdown(options=CHANNEL_CHOICES, value=64, description="C_in (M)", style=style),
-        c_out=widgets.Dropdown(options=CHANNEL_CHOICES, value=128, description="C_out (N)", style=style),
-        kernel=widgets.Dropdown(options=KERNEL_CHOICES, value=3, description="kernel K", style=style),
-        hw=widgets.SelectionSlider(options=SIZE_CHOICES, value=56, description="output H = W", style=style),
-        groups=widgets.Dropdown(options=GROUP_CHOICES, value=1, description="groups g", style=style),
-        bias=widgets.Checkbox(value=False, description="bias"),
+        c_in=widgets.Dropdown(options=CHANNEL_CHOICES, value=64, description="C_in (M)",
+                              **look()),
+        c_out=widgets.Dropdown(options=CHANNEL_CHOICES, value=128, description="C_out (N)",
+                               **look()),
+        kernel=widgets.Dropdown(options=KERNEL_CHOICES, value=3, description="kernel K",
+                                **look()),
+        hw=widgets.SelectionSlider(options=SIZE_CHOICES, value=56, description="output H = W",
+                                   **look()),
+        groups=widgets.Dropdown(options=GROUP_CHOICES, value=1, description="groups g",
+                                **look()),
+        bias=widgets.Checkbox(value=False, description="bias", **look()),
     )
 
 
 def conv_cost_figure(channels=256, hw=28, kernels=(1, 3, 5, 7, 9), groups=(1, 4, 32), n_max=1024):
-    """The explorer's sweep as a static figure (a ``matplotlib.figure.Figure``).
+    """The explorer's sweep as a static figure (a ``matplotlib.figure.Figure``), two panels stacked.
 
-    Left: MACs of a ``channels -> channels`` conv at ``hw x hw`` against the
+    Top: MACs of a ``channels -> channels`` conv at ``hw x hw`` against the
     kernel size, for several group counts, the depthwise conv (groups =
-    channels) and the depthwise separable pair. Right: the separable / standard
+    channels) and the depthwise separable pair. Bottom: the separable / standard
     ratio ``1/N + 1/K^2`` against N for K = 3, 5, 7, with its floor ``1/K^2``.
     """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    macs_ax, ratio_ax = fig.subplots(1, 2)
+    fig = new_figure(6.2)
+    macs_ax, ratio_ax = fig.subplots(2, 1)
 
     for g in groups:
         macs = [cost.conv2d(channels, channels, k, hw, groups=g).macs for k in kernels]
         macs_ax.plot(kernels, macs, marker="o", label=f"groups = {g}")
     macs_ax.plot(kernels, [cost.depthwise_conv(channels, k, hw).macs for k in kernels],
-                 marker="s", label=f"depthwise (groups = {channels})")
+                 marker="s", label=f"depthwise ({channels})")
     macs_ax.plot(kernels, [cost.depthwise_separable(channels, channels, k, hw).macs for k in kernels],
-                 marker="^", linestyle="--", color="black", label="depthwise separable")
+                 marker="^", linestyle="--", color="black", label="separable")
     macs_ax.set(xlabel="kernel size K", ylabel="MACs", yscale="log", xticks=list(kernels),
                 title=f"MACs of a {channels}→{channels} conv at {hw}×{hw}")
     macs_ax.grid(True, which="major", alpha=0.3)
-    macs_ax.legend(fontsize="small")
+    macs_ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
 
     ns = [2 ** i for i in range(1, n_max.bit_length())]
     for k, color in zip((3, 5, 7), ("tab:blue", "tab:orange", "tab:green")):
         ratio_ax.plot(ns, [float(cost.separable_ratio(n, k)) for n in ns], marker=".", color=color,
                       label=f"K = {k}: 1/N + 1/{k * k}")
         ratio_ax.axhline(float(Fraction(1, k * k)), color=color, linestyle=":", linewidth=1)
-    ratio_ax.set(xlabel="output channels N", ylabel="separable / standard cost", xscale="log",
-                 yscale="log", title="Depthwise separable cost ratio (dotted: floor 1/K²)")
+    ratio_ax.set(xlabel="output channels N", ylabel="separable / standard", xscale="log",
+                 yscale="log", title="Separable / standard cost (dotted: floor 1/K²)")
     ratio_ax.set_xscale("log", base=2)
     ratio_ax.set_xticks(ns[::2], [str(n) for n in ns[::2]])
     ticks = [t for t in (0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if t <= 1 / 2 + 1 / 9]
     ratio_ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
     ratio_ax.minorticks_off()
     ratio_ax.grid(True, which="major", alpha=0.3)
-    ratio_ax.legend(fontsize="small")
+    ratio_ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig

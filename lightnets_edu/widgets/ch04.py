@@ -5,8 +5,9 @@ The table and the figure are computed with :mod:`lightnets_edu.cost` through
 check against the profiled models.
 """
 
+from ..display import new_figure
 from ..models.densenet import densenet_cifar_config, densenet_cost_table
-from ._explore import explore
+from ._explore import explore, look
 
 __all__ = ["PAPER_TABLE_2_PARAMS", "densenet_cifar_table", "densenet_layer_widths", "densenet_view",
            "densenet_explorer", "densenet_figure"]
@@ -50,9 +51,16 @@ def _widths_axes(ax, settings):
         name = f"{'DenseNet-BC' if bottleneck and theta < 1 else 'DenseNet'} L={depth}, k={k}"
         ax.step(range(1, len(widths) + 1), widths, where="mid", label=name)
     ax.set(xlabel="dense layer (all blocks, in order)", ylabel="channels entering the layer",
-           title="k0 + i k inside a block; transitions cut by θ")
+           title="$k_0 + (\\ell-1)k$ inside a block; transitions cut by θ")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left")
+
+
+# where each printed Table 2 point's label goes (offset in points, alignment): clear of the
+# curves and of each other, and inside the axes
+_LABEL_PLACES = {(40, 12, False): ((-7, 3), "right"), (100, 12, False): ((-6, 4), "right"),
+                 (100, 24, False): ((-6, -3), "right"), (100, 12, True): ((6, -9), "left"),
+                 (250, 24, True): ((-6, -10), "right"), (190, 40, True): ((-6, -10), "right")}
 
 
 def _params_axes(ax, growth_rate=12, highlight=None):
@@ -63,8 +71,9 @@ def _params_axes(ax, growth_rate=12, highlight=None):
                 label=f"{'DenseNet-BC' if bottleneck else 'DenseNet'} k={growth_rate} (computed)")
     for (depth, k, bc), printed in PAPER_TABLE_2_PARAMS.items():
         ax.scatter(depth, printed, color="black", marker="x", zorder=3)
+        offset, align = _LABEL_PLACES.get((depth, k, bc), ((4, 4), "left"))
         ax.annotate(f"L={depth}, k={k}{' BC' if bc else ''}", (depth, printed), textcoords="offset points",
-                    xytext=(4, 4), fontsize="x-small")
+                    xytext=offset, ha=align, fontsize="x-small")
     ax.scatter([], [], color="black", marker="x", label="Table 2 (paper, printed)")
     if highlight is not None:
         ax.scatter(*highlight, color="red", s=60, zorder=4, label="your setting")
@@ -77,7 +86,6 @@ def _params_axes(ax, growth_rate=12, highlight=None):
 def densenet_view(depth, growth_rate, compression, bottleneck):
     """What the explorer shows: channels per layer, params and MACs of one CIFAR setting."""
     from IPython.display import HTML
-    from matplotlib.figure import Figure
 
     try:
         table = densenet_cifar_table(depth, growth_rate, bottleneck, compression)
@@ -94,8 +102,8 @@ def densenet_view(depth, growth_rate, compression, bottleneck):
         f"<b>{total['params'] / 1e6:.3f}M params</b>, <b>{total['MACs'] / 1e6:,.1f}M MACs</b> per 32×32 image; "
         f"the dense blocks hold {blocks['params'].sum() / total['params']:.1%} of the parameters.</p>"
     )
-    fig = Figure(figsize=(11, 3.8), layout="constrained")
-    width_ax, params_ax = fig.subplots(1, 2)
+    fig = new_figure(6.4)  # two panels stacked: side by side, their labels would be unreadable
+    width_ax, params_ax = fig.subplots(2, 1)
     _widths_axes(width_ax, [(depth, growth_rate, bottleneck, compression)])
     _params_axes(params_ax, growth_rate, highlight=(depth, total["params"] / 1e6))
     return html, fig
@@ -105,26 +113,24 @@ def densenet_explorer():
     """Sliders for depth, growth rate and theta, and a bottleneck toggle; shows :func:`densenet_view`."""
     import ipywidgets as widgets
 
-    style = {"description_width": "initial"}
+
     return explore(
         densenet_view,
-        depth=widgets.IntSlider(value=40, min=10, max=250, step=6, description="depth L", style=style,
-                                continuous_update=False),
-        growth_rate=widgets.IntSlider(value=12, min=4, max=48, step=4, description="growth rate k", style=style,
-                                      continuous_update=False),
+        depth=widgets.IntSlider(value=40, min=10, max=250, step=6, description="depth L",
+                                continuous_update=False, **look()),
+        growth_rate=widgets.IntSlider(value=12, min=4, max=48, step=4, description="growth rate k",
+                                      continuous_update=False, **look()),
         compression=widgets.FloatSlider(value=1.0, min=0.1, max=1.0, step=0.1, description="compression θ",
-                                        style=style, continuous_update=False),
-        bottleneck=widgets.Checkbox(value=False, description="bottleneck (1×1 to 4k)"),
+                                        readout_format=".1f", continuous_update=False, **look()),
+        bottleneck=widgets.Checkbox(value=False, description="bottleneck (1×1 to 4k)", **look()),
     )
 
 
 def densenet_figure():
     """The explorer's sweep as a static figure: channels entering each layer for Table 2's
     k = 12 models, and parameters against depth for DenseNet and DenseNet-BC (k = 12)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
-    width_ax, params_ax = fig.subplots(1, 2)
+    fig = new_figure(6.4)  # stacked, as wide as the book's column
+    width_ax, params_ax = fig.subplots(2, 1)
     _widths_axes(width_ax, [(40, 12, False, 1.0), (100, 12, True, 0.5)])
     _params_axes(params_ax, 12)
     return fig

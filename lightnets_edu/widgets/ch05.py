@@ -6,8 +6,9 @@ and the peak activation memory of one image
 every block evaluated in t splits (the paper's Section 5).
 """
 
+from ..display import new_figure
 from ..models.mobilenet_v2 import mobilenet_v2_cost, mobilenet_v2_peak_memory, with_expand_ratio
-from ._explore import explore
+from ._explore import explore, look
 
 __all__ = ["PAPER_V2_TABLE4", "mobilenet_v2_table", "mobilenet_v2_sweep", "mobilenet_v2_view",
            "mobilenet_v2_explorer", "mobilenet_v2_figure"]
@@ -44,7 +45,6 @@ def mobilenet_v2_sweep(widths=V2_WIDTHS, resolutions=V2_RESOLUTIONS, expand_rati
 def mobilenet_v2_view(width_mult, resolution, expand_ratio):
     """What the explorer shows: the setting's costs as HTML, and a bar chart against the paper's default."""
     from IPython.display import HTML
-    from matplotlib.figure import Figure
 
     try:
         row = mobilenet_v2_table(width_mult, resolution, expand_ratio)
@@ -57,12 +57,14 @@ def mobilenet_v2_view(width_mult, resolution, expand_ratio):
         f"<b>{row['params'] / 1e6:.2f}M params</b> ({row['params'] / ref['params']:.1%}); "
         f"peak activations {row['peak KB, 16-bit (whole)']:,.0f} KB at 16 bits with whole blocks, "
         f"{row['peak KB, 16-bit (t splits)']:,.0f} KB with each block evaluated in t splits.</p>")
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    fig = new_figure(2.4)
     ax = fig.subplots()
     names = ["MACs", "params", "peak KB, 16-bit (whole)", "peak KB, 16-bit (t splits)"]
-    ax.barh(names, [row[n] / ref[n] for n in names], color=["tab:blue", "tab:orange", "tab:green", "tab:olive"])
+    labels = ["MACs", "params", "peak, whole", "peak, t splits"]
+    ax.barh(labels, [row[n] / ref[n] for n in names], color=["tab:blue", "tab:orange", "tab:green", "tab:olive"])
+    ax.invert_yaxis()
     ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
-    ax.set(xlabel="relative to width 1.0, 224, t = 6 (the paper's network)", title="Your setting")
+    ax.set(xlabel="relative to the paper's network (width 1, 224, t = 6)", title="Your setting")
     return html, fig
 
 
@@ -70,48 +72,46 @@ def mobilenet_v2_explorer():
     """Sliders for width multiplier, input resolution and expansion ratio; shows :func:`mobilenet_v2_view`."""
     import ipywidgets as widgets
 
-    style = {"description_width": "initial"}
     return explore(
         mobilenet_v2_view,
         width_mult=widgets.SelectionSlider(options=V2_WIDTHS, value=1.0, description="width multiplier",
-                                           style=style, continuous_update=False),
+                                           **look(), continuous_update=False),
         resolution=widgets.SelectionSlider(options=V2_RESOLUTIONS, value=224, description="input size",
-                                           style=style, continuous_update=False),
+                                           **look(), continuous_update=False),
         expand_ratio=widgets.SelectionSlider(options=V2_EXPANSIONS, value=6, description="expansion ratio t",
-                                             style=style, continuous_update=False),
+                                             **look(), continuous_update=False),
     )
 
 
 def mobilenet_v2_figure(widths=V2_WIDTHS, resolutions=V2_RESOLUTIONS, expand_ratios=V2_EXPANSIONS):
-    """The explorer's sweep as a static figure: MACs over width x resolution (t = 6), and
-    MACs, params and peak memory against the expansion ratio (width 1, 224)."""
-    from matplotlib.figure import Figure
-
+    """The explorer's sweep as a static figure, two panels stacked: MACs and params over
+    width x resolution (t = 6), then MACs, params and peak memory against the expansion
+    ratio (width 1, 224)."""
     grid = mobilenet_v2_sweep(widths, resolutions)
     macs = grid.pivot(index="width_mult", columns="resolution", values="MACs") / 1e6
     params = grid.pivot(index="width_mult", columns="resolution", values="params") / 1e6
     by_t = mobilenet_v2_sweep((1.0,), (224,), expand_ratios).set_index("expand_ratio")
 
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
-    heat_ax, t_ax = fig.subplots(1, 2)
+    fig = new_figure(7.6)
+    heat_ax, t_ax = fig.subplots(2, 1, height_ratios=(1.25, 1))
     image = heat_ax.imshow(macs.values, origin="lower", cmap="viridis", aspect="auto")
     for i, w in enumerate(macs.index):
         for j, r in enumerate(macs.columns):
             heat_ax.text(j, i, f"{macs.loc[w, r]:.0f}M\n{params.loc[w, r]:.2f}M p", ha="center", va="center",
-                         fontsize="small", color="white" if macs.loc[w, r] < macs.values.max() / 2 else "black")
+                         fontsize="x-small", color="white" if macs.loc[w, r] < macs.values.max() / 2 else "black")
     heat_ax.set_xticks(range(len(macs.columns)), [str(r) for r in macs.columns])
     heat_ax.set_yticks(range(len(macs.index)), [f"{w:g}" for w in macs.index])
     heat_ax.set(xlabel="input resolution", ylabel="width multiplier",
-                title="MobileNet v2 (t = 6): MACs (top) and params (bottom), computed")
+                title="t = 6: MACs (top line), params (bottom)")
     fig.colorbar(image, ax=heat_ax, label="MACs (millions)")
 
     t_ax.plot(by_t.index, by_t["MACs"] / 1e6, "o-", label="MACs (M)")
     t_ax.plot(by_t.index, by_t["params"] / 1e5, "s-", label="params (×100K)")
-    t_ax.plot(by_t.index, by_t["peak KB, 16-bit (whole)"] / 10, "^-", label="peak memory, whole blocks (×10 KB)")
-    t_ax.plot(by_t.index, by_t["peak KB, 16-bit (t splits)"] / 10, "v--", label="peak memory, t splits (×10 KB)")
+    t_ax.plot(by_t.index, by_t["peak KB, 16-bit (whole)"] / 10, "^-", label="peak, whole (×10 KB)")
+    t_ax.plot(by_t.index, by_t["peak KB, 16-bit (t splits)"] / 10, "v--", label="peak, t splits (×10 KB)")
     t_ax.axvline(6, color="grey", linewidth=1, linestyle=":")
-    t_ax.set(xlabel="expansion ratio t (every row of Table 2 except the first)", ylabel="value (see legend units)",
-             title="Width 1.0 at 224: what the expansion ratio costs")
+    t_ax.set(xlabel="expansion ratio t (all rows of Table 2 but the first)", ylabel="value (legend units)",
+             title="Width 1.0 at 224: what t costs")
     t_ax.grid(True, alpha=0.3)
-    t_ax.legend(fontsize="small")
+    t_ax.legend(fontsize="small", loc="upper left")
     return fig

@@ -3,7 +3,7 @@
 from .. import cost
 from ..models.shufflenet import (PRINTED_V1_TABLE_1_MFLOPS, PRINTED_V1_TABLE_2_MFLOPS, SHUFFLENET_V1_GROUPS,
                                  SHUFFLENET_V1_SCALES, shufflenet_v1_channels, shufflenet_v1_cost)
-from ._explore import explore
+from ._explore import explore, look
 
 __all__ = ["shufflenet_v1_table", "shufflenet_v1_sweep", "shufflenet_v1_view", "shufflenet_v1_explorer",
            "shufflenet_v1_figure"]
@@ -43,63 +43,67 @@ def shufflenet_v1_sweep(groups=SHUFFLENET_V1_GROUPS, scales=SHUFFLENET_V1_SCALES
 
 
 def shufflenet_v1_view(groups, scale):
-    """What the explorer shows: the stage table and the cost of (g, s), or why it cannot be built."""
+    """What the explorer shows for (g, s): one HTML block with the network's cost and its stage
+    table in the course's table style, or why the setting cannot be built."""
     from IPython.display import HTML
+
+    from ..display import show_table
 
     try:
         table = shufflenet_v1_table(groups, scale)
     except (TypeError, ValueError) as err:
-        return HTML(f"<p><b>Not a valid setting:</b> {err}.</p>"), None
+        return HTML(f"<p><b>Not a valid setting:</b> {err}.</p>")
     c = table.attrs["cost"]
     ref = shufflenet_v1_cost(3, 1.0)
-    html = HTML(
+    summary = (
         f"<p>ShuffleNet {scale:g}× with g = {groups}: <b>{c.macs / 1e6:,.1f}M MACs</b> "
         f"(multiply-accumulates, FC included; {c.macs / ref.macs:.1%} of 1× g = 3), "
         f"<b>{c.params / 1e6:.2f}M params</b> ({c.params / ref.params:.1%}).</p>"
     )
-    return html, table
+    stages = show_table(table, caption="Channels per stage")
+    return HTML(summary + stages._repr_html_())
 
 
 def shufflenet_v1_explorer():
     """A dropdown for g and a slider for s; shows :func:`shufflenet_v1_view`."""
     import ipywidgets as widgets
 
-    style = {"description_width": "initial"}
     return explore(
         shufflenet_v1_view,
-        groups=widgets.Dropdown(options=SHUFFLENET_V1_GROUPS, value=3, description="groups g", style=style),
+        groups=widgets.Dropdown(options=SHUFFLENET_V1_GROUPS, value=3, description="groups g", **look()),
         scale=widgets.SelectionSlider(options=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0), value=1.0,
-                                      description="scale s", style=style, continuous_update=False),
+                                      description="scale s", continuous_update=False,
+                                      **look()),
     )
 
 
 def shufflenet_v1_figure(groups=SHUFFLENET_V1_GROUPS, scales=SHUFFLENET_V1_SCALES):
-    """The explorer's sweep as a static figure: MACs, params and Stage3 width against g, one line per s."""
-    from matplotlib.figure import Figure
+    """The explorer's sweep as a static figure, three panels stacked: MACs, params and Stage3 width
+    against g, one line per s (one legend for s above the panels)."""
+    from ..display import new_figure
 
     sweep = shufflenet_v1_sweep(groups, scales)
-    fig = Figure(figsize=(13, 4), layout="constrained")
-    macs_ax, params_ax, width_ax = fig.subplots(1, 3)
+    fig = new_figure(7.2)
+    macs_ax, params_ax, width_ax = fig.subplots(3, 1, sharex=True)
+    x = [str(g) for g in groups]
     for s in scales:
-        part = sweep[sweep.s == s]
-        x = [str(g) for g in part.g]
-        macs_ax.plot(x, part["MACs without FC"] / 1e6, marker="o", label=f"{s:g}× (computed, no FC)")
-        params_ax.plot(x, part["params"] / 1e6, marker="o", label=f"{s:g}×")
-        width_ax.plot(x, [c[2] for c in part["channels"]], marker="o", label=f"{s:g}×")
+        part = sweep[sweep.s == s].set_index("g").loc[list(groups)]
+        macs_ax.plot(x, part["MACs without FC"] / 1e6, marker="o", label=f"{s:g}×")
+        params_ax.plot(x, part["params"] / 1e6, marker="o")
+        width_ax.plot(x, [c[2] for c in part["channels"]], marker="o")
     printed = [PRINTED_V1_TABLE_1_MFLOPS[g] for g in groups]
-    macs_ax.scatter([str(g) for g in groups], printed, marker="x", color="black", zorder=3,
-                    label="Table 1, 1× (paper, printed)")
+    macs_ax.scatter(x, printed, marker="x", s=40, color="black", zorder=3, label="Table 1")
     for s in scales:
         if s != 1.0 and s in PRINTED_V1_TABLE_2_MFLOPS:
             macs_ax.axhline(PRINTED_V1_TABLE_2_MFLOPS[s], color="gray", linestyle="--", linewidth=1)
-    macs_ax.plot([], [], color="gray", linestyle="--", label="Table 2, 0.5× / 0.25× (printed)")
-    macs_ax.set(yscale="log", ylim=(7, 900), xlabel="groups g", ylabel="MACs (millions)",
+    macs_ax.plot([], [], color="gray", linestyle="--", linewidth=1, label="Table 2")
+    macs_ax.set(yscale="log", ylim=(7, 300), ylabel="MACs (M, no FC)",
                 title="Complexity: about flat in g")
-    params_ax.set(xlabel="groups g", ylabel="params (millions, BN included)", title="Parameters")
-    width_ax.set(xlabel="groups g", ylabel="Stage3 output channels", title="What g buys: wider maps")
+    params_ax.set(ylabel="params (M)", title="Parameters (BN included)")
+    width_ax.set(xlabel="groups g", ylabel="Stage3 channels", title="What g buys: wider maps")
     for ax in (macs_ax, params_ax, width_ax):
         ax.grid(True, alpha=0.3)
-    macs_ax.legend(fontsize="x-small", loc="upper center", ncol=2)
-    params_ax.legend(fontsize="small")
-    width_ax.legend(fontsize="small")
+    fig.legend(*macs_ax.get_legend_handles_labels(), loc="outside upper center", ncol=5,
+               fontsize="small", title="lines: scale s; x and dashes: the paper's printed MFLOPs",
+               title_fontsize="small")
     return fig

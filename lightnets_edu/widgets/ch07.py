@@ -14,7 +14,7 @@ reward's maximum has a closed form (:func:`nas_reward_optimum`).
 import math
 
 from ..models.mobilenet_v3 import mnasnet_reward
-from ._explore import explore
+from ._explore import explore, look
 
 __all__ = ["NAS_WEIGHTS", "nas_accuracy", "nas_reward_optimum", "nas_reward_table", "nas_reward_view",
            "nas_reward_explorer", "nas_reward_figure"]
@@ -83,16 +83,25 @@ def _reward_axes(ax, points_per_doubling, acc_at_target, weights, highlight=None
             ax.plot(best, mnasnet_reward(acc, best, 1.0, w) / acc_at_target, "o", color=line.get_color())
     ax.axvline(1.0, color="black", linestyle="--", linewidth=1)
     ax.set_xscale("log", base=2)
-    ax.set(xlabel="latency / target (log scale)", ylabel="reward / reward at target",
-           title=f"accuracy +{points_per_doubling:g} points per doubling, {acc_at_target:.0%} at target")
+    ax.set(xlabel="latency / target (log scale)", ylabel="reward / reward at target")
+    ax.set_title(f"+{points_per_doubling:g} points per 2x latency, {acc_at_target:.0%} at target",
+                 fontsize="medium")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+
+
+def _legend_above(fig, ax):
+    """One legend above the panels, where it cannot cover a curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=len(labels), fontsize="small",
+               title="reward weight (dots: where each reward peaks; dashes: the target)",
+               title_fontsize="small", columnspacing=1.2, handlelength=1.5)
 
 
 def nas_reward_view(w, points_per_doubling=3.6, acc_at_target=0.75):
     """What the explorer shows: where the reward with weight ``w`` peaks, and the curves."""
     from IPython.display import HTML
-    from matplotlib.figure import Figure
+
+    from ..display import new_figure
 
     try:
         best = nas_reward_optimum(w, points_per_doubling, acc_at_target)
@@ -107,8 +116,10 @@ def nas_reward_view(w, points_per_doubling=3.6, acc_at_target=0.75):
         f"Doubling the latency multiplies the reward by 2<sup>w</sup> = {2 ** w:.3f}. "
         f"The weight that puts the peak on the target is w = {balanced:.3f}.</p>")
     weights = tuple(sorted(set(NAS_WEIGHTS) | {round(w, 3)}))
-    fig = Figure(figsize=(6.5, 4), layout="constrained")
-    _reward_axes(fig.subplots(), points_per_doubling, acc_at_target, weights, highlight=round(w, 3))
+    fig = new_figure(4.0)
+    ax = fig.subplots()
+    _reward_axes(ax, points_per_doubling, acc_at_target, weights, highlight=round(w, 3))
+    _legend_above(fig, ax)
     return html, fig
 
 
@@ -116,26 +127,28 @@ def nas_reward_explorer():
     """Sliders for ``w``, the accuracy slope and the accuracy at the target; shows :func:`nas_reward_view`."""
     import ipywidgets as widgets
 
-    style = {"description_width": "initial"}
+    def slider(**kwargs):  # the course's one slider look: same label width, a visible track
+        return widgets.FloatSlider(**look(),
+                                   continuous_update=False, **kwargs)
+
     return explore(
         nas_reward_view,
-        w=widgets.FloatSlider(value=-0.07, min=-0.5, max=-0.01, step=0.01, description="weight w",
-                              style=style, continuous_update=False),
-        points_per_doubling=widgets.FloatSlider(value=3.6, min=0.5, max=12, step=0.1,
-                                                description="accuracy points per 2x latency", style=style,
-                                                continuous_update=False),
-        acc_at_target=widgets.FloatSlider(value=0.75, min=0.4, max=0.9, step=0.01,
-                                          description="accuracy at the target", style=style,
-                                          continuous_update=False),
+        w=slider(value=-0.07, min=-0.5, max=-0.01, step=0.01, description="weight w", readout_format=".2f"),
+        points_per_doubling=slider(value=3.6, min=0.5, max=12, step=0.1, description="points per 2x LAT",
+                                   readout_format=".1f"),
+        acc_at_target=slider(value=0.75, min=0.4, max=0.9, step=0.01, description="accuracy at target",
+                             readout_format=".2f"),
     )
 
 
 def nas_reward_figure(settings=((3.6, 0.75), (7.0, 0.67)), weights=NAS_WEIGHTS):
     """The explorer's sweep as a static figure: one panel per (points per doubling, accuracy at
-    target) setting, the reward against latency for every weight, its peak marked."""
-    from matplotlib.figure import Figure
+    target) setting, stacked, the reward against latency for every weight, its peak marked."""
+    from ..display import new_figure
 
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
-    for ax, (points, acc) in zip(fig.subplots(1, len(settings), squeeze=False)[0], settings):
+    fig = new_figure(2.0 + 2.5 * len(settings))
+    axes = fig.subplots(len(settings), 1, squeeze=False)[:, 0]
+    for ax, (points, acc) in zip(axes, settings):
         _reward_axes(ax, points, acc, weights)
+    _legend_above(fig, axes[0])
     return fig
