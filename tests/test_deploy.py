@@ -1,0 +1,238 @@
+"""lightnets_edu.deploy: int8 quantization, ONNX export and onnxruntime, model size.
+
+Freshly initialised deep networks output ~1e-9 in eval mode (BN's running
+statistics still say mean 0, variance 1), so a comparison at 1e-4 would prove
+nothing: :func:`realistic` first sets every BN's statistics from one batch.
+Untrained networks also amplify int8 noise layer after layer (trained ones do
+not), so quantization accuracy is checked on shallow networks and on the
+course models whose error stays small; on every model it must run, fuse BN
+and shrink the weights.
+"""
+
+import sys
+import warnings
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from lightnets_edu import deploy
+from lightnets_edu.bench import Timing
+from lightnets_edu.layers import ConvBNAct
+from lightnets_edu.layers.mobilenet_v3 import HSwish
+from lightnets_edu.models import get_model, list_models
+
+
+def realistic(model, x):
+    """``model`` in eval mode with each BN's running statistics taken from the batch ``x``."""
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.momentum = None  # a cumulative average: after one batch, that batch's statistics
+    model.train()
+    with torch.no_grad():
+        model(x)
+    return model.eval()
+
+
+def relative_error(approx, exact):
+    return ((approx - exact).norm() / exact.norm()).item()
+
+
+def side(name):
+    """Small inputs keep the file fast; at 64 px the ImageNet networks still end on a 2x2 map, so
+    one batch of 2 gives every BN 8 values to set its statistics from (a 1x1 map gives 2: noise)."""
+    return 32 if "cifar" in name else 64
+
+
+# ---------------------------------------------------------------- model size
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 64), st.integers(1, 64))
+def test_model_size_is_four_bytes_per_float_plus_a_small_header(n_in, n_out):
+    linear = nn.Linear(n_in, n_out)
+    overhead = deploy.model_size_bytes(linear) - 4 * (n_in * n_out + n_out)
+    assert 0 < overhead < 2_000  # torch.save's zip archive: names, pickled keys, alignment
+
+
+def test_model_size_equals_the_saved_file(tmp_path):
+    model = get_model("squeezenet", version="1_1", num_classes=10)
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    assert deploy.model_size_bytes(model) == (tmp_path / "weights.pt").stat().st_size
+
+
+# ---------------------------------------------------------------- int8 quantization
+
+QUANTIZED = [("mobilenet_v2", {"width_mult": 0.5}), ("mobilenet_v3_small", {}),
+             ("squeezenet", {"version": "1_1"}), ("densenet_cifar", {"depth": 13})]
+
+
+@pytest.mark.parametrize("name, kwargs", QUANTIZED, ids=[q[0] for q in QUANTIZED])
+def test_course_models_quantize_fused_smaller_and_untouched(name, kwargs):
+    torch.manual_seed(0)
+    x = torch.randn(8, 3, side(name), side(name))
+    model = realistic(get_model(name, num_classes=10, **kwargs), x).train()  # a training model stays so
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+
+    quantized = deploy.quantize_int8(model, [x[:4], (x[4:], torch.zeros(4))])  # tensors or (x, y) pairs
+
+    assert model.training and all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert not quantized.training
+    # no float BN left: folded into the conv before it, or (DenseNet's BN -> ReLU -> conv) an int8 BNReLU2d
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in quantized.modules())
+    assert any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in quantized.modules())
+    assert deploy.model_size_bytes(quantized) < 0.45 * deploy.model_size_bytes(model)
+    with torch.no_grad():
+        assert quantized(x).shape == (8, 10)
+        if name in ("squeezenet", "densenet_cifar"):  # shallow enough for untrained weights
+            assert relative_error(quantized(x), model.eval()(x)) < 0.15
+
+
+@settings(max_examples=8, deadline=None)
+@given(c_in=st.integers(1, 16), c_out=st.integers(1, 16), kernel=st.sampled_from([1, 3]),
+       activation=st.sampled_from([nn.ReLU, nn.ReLU6, nn.Hardswish, None]), seed=st.integers(0, 99))
+def test_one_quantized_layer_is_within_a_few_percent(c_in, c_out, kernel, activation, seed):
+    torch.manual_seed(seed)
+    x = torch.randn(4, c_in, 8, 8)
+    layer = realistic(ConvBNAct(c_in, c_out, kernel, activation=activation), x)
+    with torch.no_grad():
+        assert relative_error(deploy.quantize_int8(layer, x)(x), layer(x)) < 0.05  # 8 bits: ~1/255 of the range
+
+
+def test_calibration_reads_a_dataloader_lazily():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+    data = torch.utils.data.TensorDataset(torch.randn(6, 3, 8, 8), torch.zeros(6))
+    quantized = deploy.quantize_int8(model, torch.utils.data.DataLoader(data, batch_size=2))
+    assert quantized(torch.randn(1, 3, 8, 8)).shape == (1, 4, 6, 6)
+
+
+class Branchy(nn.Module):
+    """Python control flow on a tensor's value: torch.fx cannot trace it."""
+
+    def forward(self, x):
+        return x if x.sum() > 0 else -x
+
+
+def test_an_untraceable_layer_is_named_in_one_line():
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.Sequential(nn.ReLU(), Branchy()))
+    with pytest.raises(ValueError) as info:
+        deploy.quantize_int8(model, [torch.randn(1, 3, 4, 4)])
+    message = str(info.value)
+    assert "\n" not in message
+    assert "layer '1.1' (Branchy), in forward()" in message and "torch.fx cannot trace" in message
+
+
+def test_shufflenet_quantizes_or_names_the_channel_shuffle():
+    # channel_shuffle checks its argument's type and shape, which torch.fx's proxies fail;
+    # once it lets a proxy through, ShuffleNet quantizes like the others.
+    model = get_model("shufflenet_v2_x0_5", num_classes=10)
+    x = torch.randn(2, 3, 64, 64)
+    try:
+        quantized = deploy.quantize_int8(model, [x])
+    except ValueError as err:
+        assert "layer 'stage2.0' (ShuffleV2Block), in channel_shuffle()" in str(err)
+    else:
+        assert quantized(x).shape == (2, 10)
+
+
+@pytest.mark.parametrize("args, kwargs, error, words", [
+    (("not a model", [torch.randn(1, 3, 8, 8)]), {}, TypeError, ["model", "str"]),
+    ((nn.Conv2d(3, 4, 1), []), {}, ValueError, ["calibration_batches is empty"]),
+    ((nn.Conv2d(3, 4, 1), 3), {}, TypeError, ["calibration_batches", "int"]),
+    ((nn.Conv2d(3, 4, 1), [[1.0, 2.0]]), {}, TypeError, ["calibration batch 0", "float"]),
+    ((nn.Conv2d(3, 4, 1), [torch.randn(1, 3, 8, 8), "x"]), {}, TypeError, ["calibration batch 1", "str"]),
+    ((nn.Conv2d(3, 4, 1), [torch.randn(1, 3, 8, 8), torch.randn(1, 5, 8, 8)]), {}, ValueError,
+     ["calibration batch 1", "(1, 5, 8, 8)", "does not fit"]),
+    ((nn.Conv2d(3, 4, 1), [torch.randn(1, 3, 8, 8)]), {"backend": "tpu"}, ValueError, ["backend", "'tpu'"]),
+])
+def test_quantize_rejects_bad_input_clearly(args, kwargs, error, words):
+    with pytest.raises(error) as info:
+        deploy.quantize_int8(*args, **kwargs)
+    assert all(word in str(info.value) for word in words), str(info.value)
+
+
+def test_quantization_prints_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a notebook shows every warning on stderr (HSwish: torch 2.1 warns once)
+        deploy.quantize_int8(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), HSwish()),
+                             [torch.randn(2, 3, 8, 8)])
+
+
+# ---------------------------------------------------------------- ONNX and onnxruntime
+
+@pytest.fixture(scope="module")
+def ort():
+    return pytest.importorskip("onnxruntime")
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_onnxruntime_equals_pytorch_on_every_course_model(name, ort, tmp_path):
+    torch.manual_seed(0)
+    shape = (2, 3, side(name), side(name))
+    model = realistic(get_model(name, num_classes=10), torch.randn(shape))
+    path = deploy.export_onnx(model.train(), tmp_path / "model.onnx", shape)
+    assert model.training  # restored
+    x = torch.randn(shape)
+    with torch.no_grad():
+        expected = model.eval()(x)
+    got = deploy.run_onnx(path, x)
+    pairs = zip(got, expected) if isinstance(got, tuple) else [(got, expected)]  # early exits: one per exit
+    for out, ref in pairs:
+        assert ref.abs().max() > 1e-2  # a real signal, not a vanishing one
+        torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_export_folds_batch_norm_into_the_convolutions(tmp_path):
+    onnx = pytest.importorskip("onnx")  # the dev environment's, to read the graph; deploy does not need it
+    model = get_model("mobilenet_v2", width_mult=0.5, num_classes=10).eval()
+    graph = onnx.load(str(deploy.export_onnx(model, tmp_path / "m.onnx", (1, 3, 64, 64)))).graph
+    ops = [node.op_type for node in graph.node]
+    assert "BatchNormalization" not in ops
+    assert ops.count("Conv") == sum(isinstance(m, nn.Conv2d) for m in model.modules())
+
+
+def test_onnx_latency_is_a_timing_with_pinned_threads(ort, tmp_path):
+    threads = torch.get_num_threads()
+    path = deploy.export_onnx(get_model("mobilenet_v1_shallow", width_mult=0.25, num_classes=10),
+                              tmp_path / "m.onnx", (1, 3, 32, 32))
+    timing = deploy.onnx_latency(path, (1, 3, 32, 32), threads=1, warmup=1, repeats=5)
+    assert isinstance(timing, Timing) and timing.threads == 1 and timing.repeats == 5
+    assert 0 < timing.q25_ms <= timing.median_ms <= timing.q75_ms
+    assert torch.get_num_threads() == threads
+
+
+def test_an_op_without_onnx_translation_is_named_with_its_layer(ort, tmp_path):
+    class Cummax(nn.Module):
+        def forward(self, x):
+            return torch.cummax(x, 1)[0]
+    model = nn.Sequential(nn.Conv2d(3, 3, 1), nn.Sequential(nn.ReLU(), Cummax()))
+    with pytest.raises(ValueError, match=r"at layer '1\.1' \(Cummax\): .*'aten::cummax'") as info:
+        deploy.export_onnx(model, tmp_path / "m.onnx", (1, 3, 4, 4))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda p: deploy.export_onnx(3, p, (1, 3, 8, 8)), TypeError, ["model", "int"]),
+    (lambda p: deploy.export_onnx(nn.Conv2d(3, 4, 3), p, 224), TypeError, ["input_size", "224"]),
+    (lambda p: deploy.export_onnx(nn.Conv2d(3, 4, 3), p, (1, 3, 0, 8)), ValueError, ["input_size[2]", "0"]),
+    (lambda p: deploy.export_onnx(get_model("squeezenet"), p, (1, 3, 8, 8)), ValueError,
+     ["input_size=(1, 3, 8, 8) does not fit the model"]),
+    (lambda p: deploy.export_onnx(nn.Conv2d(3, 4, 3), p, (1, 4, 8, 8)), ValueError, ["input_size=(1, 4, 8, 8)"]),
+    (lambda p: deploy.onnx_latency(p.parent / "missing.onnx"), FileNotFoundError, ["missing.onnx", "export_onnx"]),
+    (lambda p: deploy.onnx_latency(p, (1, 3, 16, 16)), ValueError, ["input_size=(1, 3, 16, 16)", "(1, 3, 8, 8)"]),
+    (lambda p: deploy.onnx_latency(p, (1, 3, 8, 8), threads=0), ValueError, ["threads", "0"]),
+    (lambda p: deploy.run_onnx(p, [1.0]), TypeError, ["inputs", "list"]),
+    (lambda p: deploy.model_size_bytes({}), TypeError, ["model", "dict"]),
+])
+def test_onnx_functions_reject_bad_input_clearly(call, error, words, ort, tmp_path):
+    path = deploy.export_onnx(nn.Conv2d(3, 4, 3), tmp_path / "conv.onnx", (1, 3, 8, 8))
+    with pytest.raises(error) as info:
+        call(path)
+    assert all(word in str(info.value) for word in words), str(info.value)
+
+
+def test_a_missing_runtime_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "lightnets-edu\[deploy\]"'):
+        deploy.onnx_latency(tmp_path / "m.onnx")
