@@ -318,6 +318,9 @@ def check_environment(kind):
         problems += [f"the bootstrap install {change}" for change in changes]
     else:
         with tempfile.TemporaryDirectory() as tmp:  # with its dependencies: they must be the pins already there
+            # a reused environment holds a wheel of the same version from an older checkout,
+            # which pip would call satisfied and keep: remove it first
+            run([env_python, "-m", "pip", "uninstall", "--quiet", "--yes", "lightnets-edu"])
             run([env_python, "-m", "pip", "install", "--quiet", str(build_wheel(pathlib.Path(tmp)))])
         after = freeze(env_python)
         changes = compare_freeze(before, after)
