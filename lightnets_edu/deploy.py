@@ -9,6 +9,9 @@
   network as an ONNX file, run by onnxruntime with its threads pinned and timed
   with the statistics of :func:`lightnets_edu.bench.latency`.
 * :func:`model_size_bytes` -- what the weights weigh on disk.
+* :func:`activation_profile` / :func:`peak_activation_bytes` -- the activation
+  bytes each operation reads and writes: the largest such working set is the
+  MobileNet v2 paper's measure of the memory an inference needs.
 
 Why these PyTorch APIs:
 
@@ -31,6 +34,7 @@ Only onnxruntime is needed, and it is optional: ``pip install "lightnets-edu[dep
 
 import contextlib
 import copy
+import dataclasses
 import importlib
 import inspect
 import io
@@ -42,11 +46,14 @@ import warnings
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
 from ._checks import positive_int
 from .bench import latency
 
-__all__ = ["quantize_int8", "model_size_bytes", "export_onnx", "run_onnx", "onnx_latency"]
+__all__ = ["quantize_int8", "model_size_bytes", "ActivationProfile", "activation_profile",
+           "peak_activation_bytes", "export_onnx", "run_onnx", "onnx_latency"]
 
 BACKENDS = ("x86", "fbgemm", "onednn", "qnnpack")  # the engines get_default_qconfig_mapping knows
 # torch 2.9+ warns that torch.ao.quantization and the quint8/qint8 dtypes will go; torch 2.1 warns
@@ -64,7 +71,75 @@ def model_size_bytes(model):
     return buffer.tell()
 
 
-def quantize_int8(model, calibration_batches, backend="x86"):
+@dataclasses.dataclass(frozen=True)
+class ActivationProfile:
+    """What one forward pass reads and writes besides the weights (see :func:`activation_profile`).
+
+    Attributes:
+        peak_bytes: the largest working set of one operation: the bytes of the
+            distinct tensors it reads and writes.
+        moved_bytes: the working sets summed over all operations: the traffic
+            if no activation stayed in a cache between two operations.
+        operators: how many PyTorch (aten) operators the pass called, views
+            included: in eager mode each one is a separate dispatch.
+    """
+
+    peak_bytes: int
+    moved_bytes: int
+    operators: int
+
+
+def activation_profile(model, input_size=(1, 3, 224, 224)):
+    """Run ``model`` once on zeros and record every operation's activation working set.
+
+    Each operation needs its input and output tensors in memory at once; weights and
+    BN statistics are not counted (they sit in memory for the whole run). A tensor
+    shared by several arguments, or a view of one, counts once; an in-place ReLU's
+    output is its input. The peak over all operations is a lower bound on the
+    activation memory of any schedule: the measure Sandler et al. (2018) use for
+    inference memory (Sec. 5). Counted in float32, batch included.
+    """
+    _check_module(model)
+    shape = _shape(input_size)
+    weights = {t.untyped_storage().data_ptr() for t in itertools.chain(model.parameters(), model.buffers())}
+    recorder = _WorkingSet(weights)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), recorder:
+            model(torch.zeros(shape))
+    except (RuntimeError, AssertionError) as err:
+        raise ValueError(f"input_size={shape} does not fit the model: {_first_line(err)}") from None
+    finally:
+        model.train(was_training)
+    return ActivationProfile(max(recorder.sizes), sum(recorder.sizes), len(recorder.sizes))
+
+
+def peak_activation_bytes(model, input_size=(1, 3, 224, 224)):
+    """The largest working set of one operation, in bytes: ``activation_profile(...).peak_bytes``."""
+    return activation_profile(model, input_size).peak_bytes
+
+
+class _WorkingSet(TorchDispatchMode):
+    """Records the bytes of the distinct activation storages each aten operation touches."""
+
+    def __init__(self, weights):
+        super().__init__()
+        self.weights, self.sizes = weights, []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        storages = {}
+        for t in tree_leaves((args, kwargs, out)):
+            if isinstance(t, torch.Tensor):
+                storage = t.untyped_storage()
+                if storage.data_ptr() not in self.weights:
+                    storages[storage.data_ptr()] = storage.nbytes()
+        self.sizes.append(sum(storages.values()))
+        return out
+
+
+def quantize_int8(model, calibration_batches, backend=None, *, per_channel=True, keep_float=()):
     """An int8 copy of ``model``, calibrated on ``calibration_batches``; ``model`` is not changed.
 
     Args:
@@ -74,16 +149,22 @@ def quantize_int8(model, calibration_batches, backend="x86"):
             ``(inputs, targets)``; a single tensor is one batch. A few batches of
             real data set the activation ranges; random data gives poor ones.
         backend: the int8 kernels: ``"x86"`` (Intel/AMD), ``"qnnpack"`` (ARM),
-            ``"fbgemm"``, ``"onednn"``. It becomes ``torch.backends.quantized.engine``,
+            ``"fbgemm"``, ``"onednn"``; by default ``"x86"`` where this machine has
+            it, else ``"qnnpack"``. It becomes ``torch.backends.quantized.engine``,
             which must stay set while the result runs.
+        per_channel: one weight scale per output channel (PyTorch's default);
+            False gives each layer a single scale, as early int8 schemes did.
+        keep_float: names of layers (as in ``model.named_modules()``) left in
+            float32, with a dequantize before and a quantize after.
 
     Returns a ``torch.fx.GraphModule`` in eval mode that takes and returns float tensors.
     """
-    from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
     _check_module(model)
     usable = [b for b in BACKENDS if b in torch.backends.quantized.supported_engines]
+    if backend is None:
+        backend = "x86" if "x86" in usable else "qnnpack"
     if backend not in usable:
         raise ValueError(f"backend must be one of {usable} on this machine, got {backend!r}")
     try:
@@ -92,12 +173,13 @@ def quantize_int8(model, calibration_batches, backend="x86"):
         raise TypeError("calibration_batches must be a list or DataLoader of input batches, "
                         f"got {type(calibration_batches).__name__}") from None
     first = _batch_input(next(batches, None), 0)
+    mapping = _qconfig_mapping(model, backend, per_channel, keep_float)
     torch.backends.quantized.engine = backend
     float_copy = copy.deepcopy(model).eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.filterwarnings("ignore", message=_NOISE)
         try:
-            prepared = prepare_fx(float_copy, get_default_qconfig_mapping(backend), (first,))  # trace, fuse, observe
+            prepared = prepare_fx(float_copy, mapping, (first,))  # trace, fuse, observe
         except Exception as err:  # tracing runs the forward on proxies: anything can fail
             raise ValueError(_untraceable(float_copy, err)) from None
         for index, batch in enumerate(itertools.chain([first], batches)):  # lazily: a DataLoader may be long
@@ -187,6 +269,25 @@ def _batch_input(batch, index):
         raise TypeError(f"calibration batch {index} must be a float tensor or an (inputs, targets) pair, "
                         f"got {type(batch).__name__}")
     return batch
+
+
+def _qconfig_mapping(model, backend, per_channel, keep_float):
+    """PyTorch's default int8 recipe for ``backend``, with per-tensor weights or float layers if asked."""
+    from torch.ao.quantization import QConfig, default_weight_observer, get_default_qconfig_mapping
+
+    if not isinstance(per_channel, bool):
+        raise TypeError(f"per_channel must be True or False, got {per_channel!r}")
+    if isinstance(keep_float, str) or not all(isinstance(n, str) for n in keep_float):
+        raise TypeError(f"keep_float must be a list of layer names, got {keep_float!r}")
+    mapping = get_default_qconfig_mapping(backend)
+    if not per_channel:  # same activation observers; one symmetric min/max scale per weight tensor
+        mapping.set_global(QConfig(activation=mapping.global_qconfig.activation, weight=default_weight_observer))
+    names = dict(model.named_modules())
+    for name in keep_float:
+        if name not in names or not name:
+            raise ValueError(f"keep_float names a layer that {type(model).__name__} does not have: {name!r}")
+        mapping.set_module_name(name, None)  # no qconfig: this layer stays float
+    return mapping
 
 
 def _untraceable(model, err):

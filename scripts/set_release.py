@@ -18,7 +18,8 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VERSION_LINE = re.compile(r'^version = "([^"]+)"$', re.M)
-BOOTSTRAP_REF = re.compile(r'(lightnets-edu @ git\+\S+?@)([\w.]+)(")')
+# "lightnets-edu @ git+URL@TAG", or with an extra: "lightnets-edu[deploy] @ git+URL@TAG" (chapter 8)
+BOOTSTRAP_REF = re.compile(r'(lightnets-edu(?:\[\w+\])? @ git\+\S+?@)([\w.]+)(")')
 BOOK_TAG = re.compile(r"(@)v\d+\.\d+\.\d+\b")
 PAGES = ("book/instructors.md", "book/how-to-use.md", "README.md")
 

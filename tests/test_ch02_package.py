@@ -369,13 +369,12 @@ def test_sweep_covers_the_grid_and_cites_the_paper():
 
 
 def test_view_and_explorer_and_figure():
-    view = widgets.mobilenet_v1_view(0.6, 160)
-    assert "107.6M MACs" in view.data and "1.78M params" in view.data
-    # the figure is an <img> with alt text (a bare PNG output in the book would have none)
-    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="ImageNet top-1', view.data)
-    assert "(107.6M)" in view.data  # the alt text names the marked setting
-    message = widgets.mobilenet_v1_view(-1, 224)
-    assert "Not a valid setting" in message.data and "<img" not in message.data
+    # (html, figure) like every chapter's view: explore() displays both
+    html, fig = widgets.mobilenet_v1_view(0.6, 160)
+    assert "107.6M MACs" in html.data and "1.78M params" in html.data and "<img" not in html.data
+    assert len(fig.axes) == 1 and fig.axes[0].get_xscale() == "log"
+    message, none = widgets.mobilenet_v1_view(-1, 224)
+    assert none is None and "Not a valid setting" in message.data
     explorer = widgets.mobilenet_v1_explorer()
     assert [w.description for w in explorer.kwargs_widgets] == ["width α", "input size (224 ρ)"]
     figure = widgets.mobilenet_v1_figure()

@@ -100,6 +100,12 @@ def test_one_quantized_layer_is_within_a_few_percent(c_in, c_out, kernel, activa
         assert relative_error(deploy.quantize_int8(layer, x)(x), layer(x)) < 0.05  # 8 bits: ~1/255 of the range
 
 
+def test_the_default_backend_is_the_machines_int8_engine():
+    deploy.quantize_int8(nn.Sequential(nn.Conv2d(3, 4, 1)), [torch.randn(1, 3, 4, 4)])
+    engines = torch.backends.quantized.supported_engines
+    assert torch.backends.quantized.engine == ("x86" if "x86" in engines else "qnnpack")
+
+
 def test_calibration_reads_a_dataloader_lazily():
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
     data = torch.utils.data.TensorDataset(torch.randn(6, 3, 8, 8), torch.zeros(6))
@@ -123,17 +129,29 @@ def test_an_untraceable_layer_is_named_in_one_line():
     assert "layer '1.1' (Branchy), in forward()" in message and "torch.fx cannot trace" in message
 
 
-def test_shufflenet_quantizes_or_names_the_channel_shuffle():
-    # channel_shuffle checks its argument's type and shape, which torch.fx's proxies fail;
-    # once it lets a proxy through, ShuffleNet quantizes like the others.
-    model = get_model("shufflenet_v2_x0_5", num_classes=10)
+@pytest.mark.parametrize("name, kwargs", [("shufflenet_v2_x0_5", {}), ("shufflenet_v1", {"groups": 3})])
+def test_shufflenet_quantizes_through_the_channel_shuffle(name, kwargs):
+    # channel_shuffle lets torch.fx's proxy through, so the shuffle is traced as view/transpose/view
+    torch.manual_seed(0)
     x = torch.randn(2, 3, 64, 64)
-    try:
-        quantized = deploy.quantize_int8(model, [x])
-    except ValueError as err:
-        assert "layer 'stage2.0' (ShuffleV2Block), in channel_shuffle()" in str(err)
-    else:
-        assert quantized(x).shape == (2, 10)
+    model = realistic(get_model(name, num_classes=10, **kwargs), x)
+    quantized = deploy.quantize_int8(model, [x])
+    assert quantized(x).shape == (2, 10)
+    assert deploy.model_size_bytes(quantized) < deploy.model_size_bytes(model) / 2.5  # per-channel scales, names
+
+
+def test_channel_shuffle_traces_to_the_same_permutation():
+    from lightnets_edu.layers import ChannelShuffle
+    traced = torch.fx.symbolic_trace(ChannelShuffle(3))
+    x = torch.randn(2, 12, 4, 5)
+    assert torch.equal(traced(x), ChannelShuffle(3)(x))
+
+
+def test_early_exit_densenet_names_the_layer_that_blocks_tracing():
+    model = get_model("densenet_cifar_early_exit", num_classes=10)
+    with pytest.raises(ValueError) as info:
+        deploy.quantize_int8(model, [torch.randn(2, 3, 32, 32)])
+    assert "torch.fx cannot trace" in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("args, kwargs, error, words", [
@@ -157,6 +175,109 @@ def test_quantization_prints_no_warning():
         warnings.simplefilter("error")  # a notebook shows every warning on stderr (HSwish: torch 2.1 warns once)
         deploy.quantize_int8(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), HSwish()),
                              [torch.randn(2, 3, 8, 8)])
+
+
+# ---------------------------------------------------------------- activation memory
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 8), st.integers(3, 12), st.sampled_from([1, 2]))
+def test_a_convolution_works_on_its_input_and_output(c_in, c_out, size, stride):
+    conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)
+    out_size = (size - 1) // stride + 1
+    expected = 4 * (c_in * size * size + c_out * out_size * out_size)
+    stats = deploy.activation_profile(conv, (1, c_in, size, size))
+    assert stats.peak_bytes == expected == deploy.peak_activation_bytes(conv, (1, c_in, size, size))
+
+
+def test_in_place_and_views_count_once_and_weights_not_at_all():
+    x_bytes = 4 * 2 * 8 * 5 * 5
+    model = nn.Sequential(nn.ReLU(inplace=True), nn.Flatten())  # in place, then a view: one storage
+    stats = deploy.activation_profile(model, (2, 8, 5, 5))
+    assert stats.peak_bytes == x_bytes
+    bn = nn.BatchNorm2d(8).eval()  # running statistics and affine weights are not activations
+    assert deploy.activation_profile(bn, (2, 8, 5, 5)).peak_bytes == 2 * x_bytes
+
+
+def test_traffic_is_the_sum_and_operators_are_counted():
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.Conv2d(4, 4, 1))
+    stats = deploy.activation_profile(model, (1, 3, 6, 6))
+    per_op = [4 * 36 * (3 + 4), 4 * 36 * (4 + 4)]
+    zeros = 4 * 3 * 36  # the input, made by one operator
+    assert stats.operators == 3
+    assert stats.moved_bytes == sum(per_op) + zeros and stats.peak_bytes == max(per_op)
+
+
+class Concatenate(nn.Module):
+    """DenseNet's pattern: a new map computed from x, then x and it copied into one tensor."""
+
+    def forward(self, x):
+        return torch.cat([x, x * 2], dim=1)
+
+
+def test_a_concatenation_holds_its_inputs_and_its_output():
+    x_bytes = 4 * 1 * 6 * 7 * 7
+    assert deploy.peak_activation_bytes(Concatenate(), (1, 6, 7, 7)) == x_bytes + x_bytes + 2 * x_bytes
+
+
+def test_activation_profile_leaves_the_model_as_it_was():
+    model = get_model("mobilenet_v2", width_mult=0.5, num_classes=10).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    deploy.activation_profile(model, (1, 3, 32, 32))
+    assert model.training and all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: deploy.activation_profile("model"), TypeError, ["model", "str"]),
+    (lambda: deploy.activation_profile(nn.Conv2d(3, 4, 3), (1, 3, 0, 8)), ValueError, ["input_size[2]", "0"]),
+    (lambda: deploy.activation_profile(get_model("squeezenet"), (1, 3, 8, 8)), ValueError,
+     ["input_size=(1, 3, 8, 8) does not fit the model"]),
+])
+def test_activation_profile_rejects_bad_input_clearly(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    assert all(word in str(info.value) for word in words), str(info.value)
+
+
+# ---------------------------------------------------------------- per-tensor weights, float layers
+
+def spread_depthwise():
+    """A depthwise layer whose channels' weight ranges span three orders of magnitude, as after BN folding."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 16, 1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1, groups=16))
+    with torch.no_grad():
+        model[2].weight.mul_(torch.logspace(-2, 1, 16).view(16, 1, 1, 1))
+    return model.eval()
+
+
+def test_per_tensor_weights_lose_the_small_depthwise_channels():
+    model, x = spread_depthwise(), torch.randn(8, 3, 12, 12)
+    exact = model[2].weight.detach()
+    errors = {}
+    for per_channel in (True, False):
+        int8_weight = deploy.quantize_int8(model, [x], per_channel=per_channel).get_submodule("2").weight()
+        norm = lambda t: torch.linalg.vector_norm(t, dim=(1, 2, 3))  # noqa: E731  (per output channel)
+        errors[per_channel] = norm(int8_weight.dequantize() - exact) / norm(exact)
+    assert (errors[True] < 0.01).all()  # 127 levels for every channel: under 1% error
+    assert (errors[False][:4] > 0.5).all()  # one scale for all: the smallest channels round to (almost) 0
+
+
+def test_keep_float_leaves_the_named_layer_in_float():
+    model, x = spread_depthwise(), torch.randn(4, 3, 12, 12)
+    quantized = deploy.quantize_int8(model, [x], keep_float=["2"])
+    assert type(quantized.get_submodule("2")) is nn.Conv2d  # untouched float conv
+    assert ".quantized." in type(quantized.get_submodule("0")).__module__  # an int8 kernel
+    assert quantized(x).shape == model(x).shape
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"per_channel": "yes"}, TypeError, ["per_channel", "'yes'"]),
+    ({"keep_float": "2"}, TypeError, ["keep_float", "list of layer names"]),
+    ({"keep_float": ["7"]}, ValueError, ["keep_float", "'7'", "Sequential"]),
+])
+def test_quantization_options_reject_bad_input_clearly(kwargs, error, words):
+    with pytest.raises(error) as info:
+        deploy.quantize_int8(spread_depthwise(), [torch.randn(1, 3, 8, 8)], **kwargs)
+    assert all(word in str(info.value) for word in words), str(info.value)
 
 
 # ---------------------------------------------------------------- ONNX and onnxruntime

@@ -25,6 +25,12 @@ def channel_shuffle(x, groups):
     the ``j``-th channel of every group, one group after the other. The inverse
     is ``channel_shuffle(y, C // groups)``.
     """
+    if isinstance(x, torch.fx.Proxy):
+        # torch.fx tracing (int8 quantization, ch. 8): the checks below need real
+        # tensors; record the same three tensor ops on the symbolic value.
+        batch, channels, height, width = x.shape
+        x = x.view(batch, groups, channels // groups, height, width)
+        return torch.transpose(x, 1, 2).contiguous().view(batch, channels, height, width)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}")
     if x.dim() != 4:

@@ -16,11 +16,6 @@ PAPER_V1_IMAGENET = {
 V1_WIDTHS = (0.25, 0.5, 0.75, 1.0)
 V1_RESOLUTIONS = (128, 160, 192, 224)
 
-#: What the explorer's figure shows, for readers who cannot see it (the HTML ``alt`` text).
-VIEW_ALT = ("ImageNet top-1 accuracy printed in the paper against MACs computed here, log scale, "
-            "for the seven MobileNet v1 models of Tables 6 and 7; a dashed vertical line marks "
-            "the MACs of the setting chosen with the sliders ({macs:,.1f}M).")
-
 
 def mobilenet_v1_sweep(widths=V1_WIDTHS, resolutions=V1_RESOLUTIONS):
     """A DataFrame with one row per (alpha, resolution): MACs, params and the paper's top-1 if reported."""
@@ -62,22 +57,9 @@ def _accuracy_axes(ax, highlight=None):
     ax.legend(fontsize="small", loc="upper left")
 
 
-def _figure_html(fig, alt):
-    """The figure as an ``<img>`` with alt text (a bare PNG output would have none)."""
-    import base64
-    import html
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-            f'style="max-width:100%;height:auto">')
-
-
 def mobilenet_v1_view(width_mult, resolution):
-    """What the explorer shows: MACs and params of the setting, and its place among the paper's
-    points, as one HTML block (the figure is an ``<img>`` with alt text)."""
+    """What the explorer shows: MACs and params of the setting as HTML, and a figure placing it
+    among the paper's points."""
     from IPython.display import HTML
 
     from ..display import new_figure
@@ -85,7 +67,7 @@ def mobilenet_v1_view(width_mult, resolution):
     try:
         c = mobilenet_v1_cost(width_mult, resolution)
     except ValueError as err:
-        return HTML(f"<p><b>Not a valid setting:</b> {err}.</p>")
+        return HTML(f"<p><b>Not a valid setting:</b> {err}.</p>"), None
     full = mobilenet_v1_cost(1.0, 224)
     reported = sorted((mobilenet_v1_cost(a, r).macs, a, r, acc) for (a, r), acc in PAPER_V1_IMAGENET.items())
     below = [p for p in reported if p[0] <= c.macs]
@@ -99,7 +81,7 @@ def mobilenet_v1_view(width_mult, resolution):
         where.append(f"above {name(below[-1])}")
     if above:
         where.append(f"below {name(above[0])}")
-    summary = (
+    html = HTML(
         f"<p>α = {width_mult:g}, input {resolution}×{resolution} (ρ = {resolution / 224:.3f}): "
         f"<b>{c.macs / 1e6:,.1f}M MACs</b> ({c.macs / full.macs:.1%} of α=1 at 224), "
         f"<b>{c.params / 1e6:.2f}M params</b> ({c.params / full.params:.1%}).<br>"
@@ -107,7 +89,7 @@ def mobilenet_v1_view(width_mult, resolution):
     )
     fig = new_figure(3.4)
     _accuracy_axes(fig.subplots(), highlight=c.macs)
-    return HTML(summary + _figure_html(fig, VIEW_ALT.format(macs=c.macs / 1e6)))
+    return html, fig
 
 
 def mobilenet_v1_explorer():
