@@ -12,7 +12,6 @@ from lightnets_edu import deploy, exercises
 from lightnets_edu.exercises import ch08
 from lightnets_edu.layers import ConvBNAct, DepthwiseSeparable
 from lightnets_edu.models import get_model
-from lightnets_edu.profile import profile
 
 NUMBER_CHECKERS = [f"check_08_{n}" for n in range(1, 4)]
 
