@@ -25,11 +25,11 @@ Why these PyTorch APIs:
   ``torch.compile``.
 * Export uses the TorchScript exporter (``torch.onnx.export(..., dynamo=False)``):
   the only stable one on torch 2.1, still in torch 2.14 (whose default since 2.9
-  is ``dynamo=True``). It needs neither onnx nor onnxscript, takes about a second
-  per model, prints nothing, and folds a BN into the convolution before it; the
-  dynamo exporter needs onnxscript and prints its progress.
+  is ``dynamo=True``). It needs the onnx package but not onnxscript, takes about a
+  second per model, prints nothing, and folds a BN into the convolution before it;
+  the dynamo exporter needs onnxscript too and prints its progress.
 
-Only onnxruntime is needed, and it is optional: ``pip install "lightnets-edu[deploy]"``.
+onnx and onnxruntime are optional: ``pip install "lightnets-edu[deploy]"``.
 """
 
 import contextlib
@@ -201,6 +201,7 @@ def export_onnx(model, path, input_size=(1, 3, 224, 224), *, opset=17):
     _check_module(model)
     shape = _shape(input_size)
     opset = positive_int("opset", opset)
+    _require("onnx")  # the exporter imports it to write the file
     x = torch.randn(shape)
     # dynamo=False picks the TorchScript exporter on torch >= 2.5; torch 2.1 has no such argument
     legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}

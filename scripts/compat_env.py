@@ -58,6 +58,10 @@ COLAB_PYTHON = "3.12"  # the runtime tests/colab-constraints.txt describes
 PYPI_STAND_INS = {
     "onnxruntime": ("1.32.0", ">=3.11", ["flatbuffers", "numpy>=1.21.6", "packaging", "protobuf>=4.25.8",
                                          'sympy; extra == "symbolic"', 'ml_dtypes; extra == "quantization"']),
+    # onnx-1.22.0-cp312-abi3-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl: the newest below the
+    # extra's bound (1.23 needs protobuf>=6.31.1)
+    "onnx": ("1.22.0", ">=3.10", ["numpy>=1.23.2", "protobuf>=4.25.1", "typing_extensions>=4.15.0",
+                                  "ml_dtypes>=0.5.4"]),
 }
 TESTER = ["pytest", "pyyaml", "nbval", "hypothesis"]
 PINNED_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2",
@@ -101,7 +105,7 @@ def lower_bounds(pyproject=ROOT / "pyproject.toml", extra=None):
     """The declared lower bounds, {name: version}, of the dependencies (or the extra's); each must have one."""
     bounds = {}
     for requirement in requirements(pyproject, extra):
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*>=\s*([\w.]+)", requirement.split(";")[0].strip())
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*>=\s*([\w.]+)(\s*,\s*<\s*[\w.]+)?", requirement.split(";")[0].strip())
         if not match:
             raise ValueError(f"pyproject.toml: dependency {requirement!r} has no plain '>=' lower bound")
         bounds[normalize(match.group(1))] = match.group(2)

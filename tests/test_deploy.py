@@ -357,3 +357,9 @@ def test_a_missing_runtime_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
     with pytest.raises(ImportError, match=r'pip install "lightnets-edu\[deploy\]"'):
         deploy.onnx_latency(tmp_path / "m.onnx")
+
+
+def test_export_without_onnx_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # torch.onnx.export imports onnx to write the file
+    with pytest.raises(ImportError, match=r'needs onnx.*pip install "lightnets-edu\[deploy\]"'):
+        deploy.export_onnx(nn.Conv2d(3, 4, 1), tmp_path / "m.onnx", (1, 3, 4, 4))
