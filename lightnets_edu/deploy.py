@@ -47,7 +47,7 @@ import warnings
 import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_leaves
+from torch.utils._pytree import tree_flatten
 
 from ._checks import positive_int
 from .bench import latency
@@ -130,7 +130,7 @@ class _WorkingSet(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
         storages = {}
-        for t in tree_leaves((args, kwargs, out)):
+        for t in tree_flatten((args, kwargs, out))[0]:  # tree_leaves is torch 2.2+
             if isinstance(t, torch.Tensor):
                 storage = t.untyped_storage()
                 if storage.data_ptr() not in self.weights:
