@@ -9,6 +9,7 @@
   network as an ONNX file, run by onnxruntime with its threads pinned and timed
   with the statistics of :func:`lightnets_edu.bench.latency`.
 * :func:`model_size_bytes` -- what the weights weigh on disk.
+* :func:`fold_batch_norm` -- a copy with each BN folded into the conv before it.
 * :func:`activation_profile` / :func:`peak_activation_bytes` -- the activation
   bytes each operation reads and writes: the largest such working set is the
   MobileNet v2 paper's measure of the memory an inference needs.
@@ -52,7 +53,7 @@ from torch.utils._pytree import tree_flatten
 from ._checks import positive_int
 from .bench import latency
 
-__all__ = ["quantize_int8", "model_size_bytes", "ActivationProfile", "activation_profile",
+__all__ = ["quantize_int8", "model_size_bytes", "fold_batch_norm", "ActivationProfile", "activation_profile",
            "peak_activation_bytes", "export_onnx", "run_onnx", "onnx_latency"]
 
 BACKENDS = ("x86", "fbgemm", "onednn", "qnnpack")  # the engines get_default_qconfig_mapping knows
@@ -69,6 +70,26 @@ def model_size_bytes(model):
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     return buffer.tell()
+
+
+def fold_batch_norm(model):
+    """A copy of ``model`` in eval mode with each BN that follows a convolution folded into it.
+
+    The convolution's weights and bias absorb the BN's affine map and running
+    statistics (w' = w * gamma / sigma, b' = beta + (b - mu) * gamma / sigma), as every
+    inference runtime does; the outputs are the same to float rounding. The model is
+    traced with torch.fx, so it must be traceable; ``model`` itself is not changed.
+    """
+    from torch.fx.experimental.optimization import fuse
+
+    _check_module(model)
+    float_copy = copy.deepcopy(model).eval()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_NOISE)  # torch 2.1's tracer warns about its own attributes
+        try:
+            return fuse(float_copy, inplace=True)
+        except Exception as err:  # tracing runs the forward on proxies: anything can fail
+            raise ValueError(_untraceable(float_copy, err).replace("be quantized", "fold its BNs")) from None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -177,6 +177,29 @@ def test_quantization_prints_no_warning():
                              [torch.randn(2, 3, 8, 8)])
 
 
+# ---------------------------------------------------------------- batch norm folding
+
+def test_folding_keeps_the_function_and_removes_every_batch_norm():
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 64, 64)  # a 2x2 last map: every BN sets its statistics from 16+ values
+    model = realistic(get_model("mobilenet_v2", width_mult=0.5, num_classes=10), x).train()
+    folded = deploy.fold_batch_norm(model)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    assert model.training and any(isinstance(m, nn.BatchNorm2d) for m in model.modules())  # untouched
+    with torch.no_grad():
+        assert relative_error(folded(x), model.eval()(x)) < 1e-3  # float rounding, amplified layer by layer
+
+
+def test_folding_prints_no_warning_and_names_an_untraceable_layer():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        deploy.fold_batch_norm(get_model("shufflenet_v2_x0_5", num_classes=10))
+    with pytest.raises(ValueError, match=r"cannot fold its BNs: torch\.fx cannot trace layer '1\.1' \(Branchy\)"):
+        deploy.fold_batch_norm(nn.Sequential(nn.Conv2d(3, 4, 1), nn.Sequential(nn.ReLU(), Branchy())))
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        deploy.fold_batch_norm("model")
+
+
 # ---------------------------------------------------------------- activation memory
 
 @settings(max_examples=25, deadline=None)
