@@ -309,3 +309,28 @@ def test_latency_figure_rejects_bad_input_clearly(change, error, words):
     with pytest.raises(error) as info:
         widgets.latency_figure(*change(*_zoo_counts()))
     assert all(word in str(info.value) for word in words), str(info.value)
+
+
+# ---------------------------------------------------------------- labels that do not collide
+
+
+def test_place_labels_keeps_a_crowded_cluster_legible_and_avoids_the_lines():
+    from matplotlib.figure import Figure
+
+    from lightnets_edu.widgets._labels import line_segments, place_labels
+
+    fig = Figure(figsize=(6.9, 4.0), layout="constrained")
+    ax = fig.add_subplot()
+    # eight points within a few percent of each other, and a line right through them
+    points = [(1.0 + 0.02 * k, 1.0 + 0.015 * (k % 3)) for k in range(8)]
+    ax.scatter(*zip(*points))
+    ax.plot([0.9, 1.3], [1.015, 1.015], color="0.5")
+    ax.set(xlim=(0.6, 1.6), ylim=(0.9, 1.12))
+    segments = line_segments(ax)
+    assert segments == [((0.9, 1.015), (1.3, 1.015))]
+    texts = [f"network {k}" for k in range(8)]
+    labels = place_labels(fig, ax, points, texts, ["normal"] * 8, segments)
+    assert [label.get_text() for label in labels] == texts and [label.xy for label in labels] == points
+    assert_labels_legible(fig, 8)
+    again = place_labels(Figure(), Figure().add_subplot(), [], [], [])  # nothing to place is not an error
+    assert again == []

@@ -11,7 +11,9 @@ Every explorer comes in three small pieces, so each can be tested on its own:
    function that draws the same sweep with matplotlib for the rendered book,
    where widgets cannot compute.
 
-One file per chapter, re-exported here. ipywidgets, matplotlib and pandas are imported inside the functions, so
+One file per chapter, re-exported here, and two private helpers: ``_explore`` (the
+controls every explorer shares) and ``_labels`` (labels on a scatter plot that cover
+nothing). ipywidgets, matplotlib and pandas are imported inside the functions, so
 ``import lightnets_edu.widgets`` stays cheap.
 """
 
