@@ -89,7 +89,7 @@ def fold_batch_norm(model):
         try:
             return fuse(float_copy, inplace=True)
         except Exception as err:  # tracing runs the forward on proxies: anything can fail
-            raise ValueError(_untraceable(float_copy, err).replace("be quantized", "fold its BNs")) from None
+            raise ValueError(_untraceable(float_copy, err, "fold its BNs")) from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,7 +202,7 @@ def quantize_int8(model, calibration_batches, backend=None, *, per_channel=True,
         try:
             prepared = prepare_fx(float_copy, mapping, (first,))  # trace, fuse, observe
         except Exception as err:  # tracing runs the forward on proxies: anything can fail
-            raise ValueError(_untraceable(float_copy, err)) from None
+            raise ValueError(_untraceable(float_copy, err, "be quantized")) from None
         for index, batch in enumerate(itertools.chain([first], batches)):  # lazily: a DataLoader may be long
             x = _batch_input(batch, index)
             try:
@@ -312,13 +312,14 @@ def _qconfig_mapping(model, backend, per_channel, keep_float):
     return mapping
 
 
-def _untraceable(model, err):
-    """One line: which layer (and which function in it) stopped ``torch.fx`` from tracing ``model``."""
+def _untraceable(model, err, task):
+    """One line: which layer (and which function in it) stopped ``torch.fx`` from tracing ``model``,
+    so that it cannot ``task`` ("be quantized", "fold its BNs")."""
     layer = _failing_layer(model)
     ours = [f for f in traceback.extract_tb(err.__traceback__) if "/torch/" not in f.filename.replace("\\", "/")]
     where = f", in {ours[-1].name}()" if ours else ""
     module = model.get_submodule(layer) if layer else model
-    return (f"{type(model).__name__} cannot be quantized: torch.fx cannot trace layer "
+    return (f"{type(model).__name__} cannot {task}: torch.fx cannot trace layer "
             f"{layer or '(the model itself)'!r} ({type(module).__name__}){where}: {_first_line(err)}")
 
 

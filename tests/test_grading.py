@@ -13,7 +13,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lightnets_edu.exercises._grading import UNANSWERED, Verdict, check_choice, check_number
+from lightnets_edu.exercises._grading import UNANSWERED, Verdict, check_choice, check_number, not_a_module
 
 HINT = "multiply the kernel area by the channels and the output size."
 EXPECTED = 1234
@@ -251,3 +251,20 @@ def test_a_notebook_shows_the_verdict_wrapped_to_the_book_column():
     assert repr(verdict) == verdict.message  # scripts and graders see the message as it is
     assert wrap("a\n\n  b c", width=3) == "a\n\n  b\n  c"
     assert "`" not in UNANSWERED
+
+
+@pytest.mark.parametrize("design, words", [
+    (..., ["No answer yet", "your network (an instance, e.g. nn.Sequential(...))"]),
+    (None, ["No answer yet"]),
+    (torch.nn.Sequential, ["Expected an nn.Module instance such as nn.Sequential(...), got type."]),
+    (lambda x: x, ["got function."]),
+    (3, ["got int."]),
+])
+def test_a_design_that_is_not_a_module_yet_is_named_and_not_a_try(design, words):
+    verdict = not_a_module(design, "network", "nn.Sequential(...)")
+    assert not verdict and not verdict.counts_as_try and verdict.score == 0
+    assert all(word in verdict.message for word in words), verdict.message
+
+
+def test_a_module_design_goes_on_to_the_checks():
+    assert not_a_module(torch.nn.Conv2d(3, 8, 3), "module", "nn.Sequential(...)") is None

@@ -20,7 +20,7 @@ from numbers import Real
 
 from ._catalog import current_try
 
-__all__ = ["Verdict", "check_number", "check_choice", "distinct_mistakes"]
+__all__ = ["Verdict", "check_number", "check_choice", "distinct_mistakes", "not_a_module"]
 
 UNANSWERED = "No answer yet: replace the three dots (...) with your answer and run the cell again."
 
@@ -44,6 +44,24 @@ class Verdict:
     def _repr_pretty_(self, printer, cycle):
         """What a notebook shows: the message wrapped to 78 columns, so it fits the book's column."""
         printer.text(wrap(self.message))
+
+
+def not_a_module(design, noun, example):
+    """A design exercise's answer that is not a module yet: the verdict to return, else None.
+
+    ``design`` still ``...`` (or None) is no answer yet; anything but an ``nn.Module``
+    instance (a class, a function, a number) is unreadable; neither counts as a try.
+    ``noun`` ("module", "network") and ``example`` ("nn.Sequential(...)") word the message.
+    """
+    from torch import nn
+
+    if design is None or design is Ellipsis:
+        return Verdict(False, f"No answer yet: replace the three dots (...) with your {noun} (an instance, e.g. "
+                              f"{example}) and run the cell again.", counts_as_try=False)
+    if not isinstance(design, nn.Module):
+        return Verdict(False, f"Expected an nn.Module instance such as {example}, got {type(design).__name__}.",
+                       counts_as_try=False)
+    return None
 
 
 def wrap(text, width=78):

@@ -41,7 +41,7 @@ from torch import nn
 from .. import cost
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, check_choice, check_number, distinct_mistakes
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes, not_a_module
 from ._implement import check_function
 
 __all__ = ["check_01_1", "check_01_2", "check_01_3", "check_01_4", "check_01_5", "check_01_6", "check_01_7",
@@ -392,12 +392,9 @@ def check_01_9(design):
     """A module 96 -> 96 channels on 28 x 28 that sees at least 5 x 5 and costs <= 1/4 of a standard 5x5 conv."""
     c, hw = EX9_CHANNELS, EX9_SIZE
     budget = Fraction(cost.conv2d(c, c, 5, hw).macs, EX9_SAVING)
-    if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the three dots (...) with your module (an instance, e.g. "
-                              "nn.Sequential(...)) and run the cell again.", counts_as_try=False)
-    if not isinstance(design, nn.Module):
-        return Verdict(False, f"Expected an nn.Module instance such as nn.Sequential(...), got "
-                              f"{type(design).__name__}.", counts_as_try=False)
+    unreadable = not_a_module(design, "module", "nn.Sequential(...)")
+    if unreadable is not None:
+        return unreadable
     try:
         with torch.no_grad():
             out = design.eval()(torch.zeros(1, c, hw, hw))

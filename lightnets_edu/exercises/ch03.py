@@ -44,7 +44,7 @@ from ..layers import Fire
 from ..models.squeezenet import squeezenet_cost, squeezenet_metaparams_cost
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import UNANSWERED, Verdict, check_choice, check_number, distinct_mistakes
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes, not_a_module
 from ._implement import check_function
 
 __all__ = ["check_03_1", "check_03_2", "check_03_3", "check_03_4", "check_03_5", "check_03_6", "check_03_7",
@@ -379,12 +379,9 @@ def check_03_7(design):
     """A network of Fire modules, 1000 classes at 224 x 224: <= 1 M params, >= SqueezeNet 1.0's MACs, <= 1.5 G MACs."""
     res, classes = EX7_RESOLUTION, EX7_CLASSES
     floor_macs = _design_budget()
-    if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the three dots (...) with your network (an instance, e.g. "
-                              "squeezenet_from_metaparams(...)) and run the cell again.", counts_as_try=False)
-    if not isinstance(design, nn.Module):
-        return Verdict(False, f"Expected an nn.Module instance such as squeezenet_from_metaparams(...), got "
-                              f"{type(design).__name__}.", counts_as_try=False)
+    unreadable = not_a_module(design, "network", "squeezenet_from_metaparams(...)")
+    if unreadable is not None:
+        return unreadable
     try:
         fires = [m for m in design.modules() if isinstance(m, Fire)]
         if not fires:

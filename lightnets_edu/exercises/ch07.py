@@ -49,7 +49,7 @@ from ..layers.mobilenet_v3 import SqueezeExcitation
 from ..models.mobilenet_v3 import mobilenet_v3_cost
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, check_choice, check_number, distinct_mistakes
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes, not_a_module
 from ._implement import check_function, check_module
 
 __all__ = ["check_07_1", "check_07_2", "check_07_3", "check_07_4", "check_07_5", "check_07_6", "check_07_7",
@@ -238,7 +238,7 @@ def check_07_5(answer):
                                   "the expansions and the 1280 directly: a smaller network than the TF rule's."),
             flops=(2 * tf.macs, "That is in FLOPs (2 per MAC). The question asks for MACs."),
             full=(full, "That is the width-1.0 model."),
-            squared=(EX5_WIDTH ** 2 * full, f"alpha^2 x the 1.0 model is only an estimate: channel counts are "
+            squared=(EX5_WIDTH ** 2 * full, "alpha^2 x the 1.0 model is only an estimate: channel counts are "
                                             "rounded to multiples of 8, and the 1280-wide layer and the classifier "
                                             "are not scaled. Build the network and count."),
         ),
@@ -410,13 +410,9 @@ def check_07_8(design):
     """A module 80 -> 80 channels on 14 x 14, with a depthwise conv and an SE block, at most 8,000,000 MACs and
     60,000 parameters; the wider its expansion the better (full marks from 216 channels)."""
     c, hw = EX8_CHANNELS, EX8_SIZE
-    if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the three dots (...) with your module (an instance, e.g. "
-                              "InvertedResidualV3(...) or nn.Sequential(...)) and run the cell again.",
-                       counts_as_try=False)
-    if not isinstance(design, nn.Module):
-        return Verdict(False, f"Expected an nn.Module instance such as InvertedResidualV3(...), got "
-                              f"{type(design).__name__}.", counts_as_try=False)
+    unreadable = not_a_module(design, "module", "InvertedResidualV3(...) or nn.Sequential(...)")
+    if unreadable is not None:
+        return unreadable
     try:
         with torch.no_grad():
             out = copy.deepcopy(design).eval()(torch.zeros(1, c, hw, hw))

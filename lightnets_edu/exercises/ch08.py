@@ -45,7 +45,7 @@ from .. import cost
 from ..deploy import model_size_bytes, quantize_int8
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, check_choice, check_number, distinct_mistakes
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes, not_a_module
 from ._implement import check_function
 
 __all__ = ["check_08_1", "check_08_2", "check_08_3", "check_08_4", "check_08_5", "check_08_6", "check_08_7",
@@ -408,12 +408,9 @@ def check_08_6(design):
     """A network for (1, 3, 32, 32) inputs and 10 classes, with a depthwise conv, that quantize_int8 accepts, at
     most 1,000,000 MACs and an int8 file of at most 131,072 bytes; full marks from 80,000 parameters."""
     shape = (1, 3, EX6_SIZE, EX6_SIZE)
-    if design is None or design is Ellipsis:
-        return Verdict(False, "No answer yet: replace the three dots (...) with your network (an instance, e.g. "
-                              "nn.Sequential(...)) and run the cell again.", counts_as_try=False)
-    if not isinstance(design, nn.Module):
-        return Verdict(False, f"Expected an nn.Module instance such as nn.Sequential(...), got "
-                              f"{type(design).__name__}.", counts_as_try=False)
+    unreadable = not_a_module(design, "network", "nn.Sequential(...)")
+    if unreadable is not None:
+        return unreadable
     try:
         with torch.no_grad():
             out = copy.deepcopy(design).eval()(torch.zeros(shape))

@@ -25,20 +25,15 @@ def channel_shuffle(x, groups):
     the ``j``-th channel of every group, one group after the other. The inverse
     is ``channel_shuffle(y, C // groups)``.
     """
-    if isinstance(x, torch.fx.Proxy):
-        # torch.fx tracing (int8 quantization, ch. 8): the checks below need real
-        # tensors; record the same three tensor ops on the symbolic value.
-        batch, channels, height, width = x.shape
-        x = x.view(batch, groups, channels // groups, height, width)
-        return torch.transpose(x, 1, 2).contiguous().view(batch, channels, height, width)
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}")
-    if x.dim() != 4:
-        raise ValueError(f"x must have shape (B, C, H, W), got a tensor of shape {tuple(x.shape)}")
-    groups = positive_int("groups", groups)
+    if not isinstance(x, torch.fx.Proxy):  # under torch.fx tracing (ch. 8's int8) x is symbolic: no shape to check
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}")
+        if x.dim() != 4:
+            raise ValueError(f"x must have shape (B, C, H, W), got a tensor of shape {tuple(x.shape)}")
+        groups = positive_int("groups", groups)
+        if x.shape[1] % groups:
+            raise ValueError(f"groups={groups} must divide the number of channels of x, {x.shape[1]}")
     batch, channels, height, width = x.shape
-    if channels % groups:
-        raise ValueError(f"groups={groups} must divide the number of channels of x, {channels}")
     x = x.view(batch, groups, channels // groups, height, width)  # (B, g, n, H, W)
     x = torch.transpose(x, 1, 2).contiguous()                     # (B, n, g, H, W)
     return x.view(batch, channels, height, width)                 # (B, C, H, W)
