@@ -50,11 +50,12 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
+from . import _parallel
 from ._checks import positive_int
 from .bench import latency
 
 __all__ = ["quantize_int8", "model_size_bytes", "fold_batch_norm", "ActivationProfile", "activation_profile",
-           "peak_activation_bytes", "export_onnx", "run_onnx", "onnx_latency"]
+           "peak_activation_bytes", "export_onnx", "export_onnx_many", "run_onnx", "onnx_latency"]
 
 BACKENDS = ("x86", "fbgemm", "onednn", "qnnpack")  # the engines get_default_qconfig_mapping knows
 # torch 2.9+ warns that torch.ao.quantization and the quint8/qint8 dtypes will go; torch 2.1 warns
@@ -242,6 +243,32 @@ def export_onnx(model, path, input_size=(1, 3, 224, 224), *, opset=17):
     finally:
         model.train(was_training)
     return pathlib.Path(path)
+
+
+def export_onnx_many(models, directory, input_size=(1, 3, 224, 224), *, opset=17, workers=None):
+    """:func:`export_onnx` for each model of the dict ``{name: model}``; return ``{name: path}``.
+
+    Each file is ``directory/<name>.onnx`` (characters other than letters, digits,
+    dots and dashes become ``_``). The exports are independent, so on Linux they
+    run side by side in forked processes, ``workers`` at a time (by default one per
+    CPU core; 1 exports one after the other, here); the files are the same.
+    """
+    if not isinstance(models, dict):
+        raise TypeError(f"models must be a dict {{name: model}}, got {type(models).__name__}")
+    directory = pathlib.Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"directory={str(directory)!r} is not an existing folder")
+    workers = _parallel.cores() if workers is None else positive_int("workers", workers)
+    paths = {name: directory / (re.sub(r"[^A-Za-z0-9.-]+", "_", str(name)) + ".onnx") for name in models}
+    if len(set(paths.values())) < len(paths):
+        raise ValueError(f"two names give the same file name in {sorted(map(str, models))}; rename one")
+
+    def export(name):
+        return export_onnx(models[name], paths[name], input_size, opset=opset)
+    if workers == 1 or len(models) < 2 or not _parallel.can_fork():
+        return {name: export(name) for name in models}
+    done = _parallel.side_by_side(export, list(models), workers, describe=lambda name: f"the export of {name!r}")
+    return dict(zip(models, done))
 
 
 def run_onnx(path, inputs, threads=1):

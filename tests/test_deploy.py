@@ -356,6 +356,51 @@ def test_an_op_without_onnx_translation_is_named_with_its_layer(ort, tmp_path):
     assert "\n" not in str(info.value)
 
 
+def small_zoo():
+    torch.manual_seed(0)
+    return {"MobileNet v1 0.25": get_model("mobilenet_v1_shallow", width_mult=0.25, num_classes=10).eval(),
+            "SqueezeNet/1.1": get_model("squeezenet", version="1_1", num_classes=10).eval(),
+            "ShuffleNet v2": get_model("shufflenet_v2_x0_5", num_classes=10).eval()}
+
+
+def test_many_exports_side_by_side_equal_one_at_a_time(ort, tmp_path):
+    zoo, shape = small_zoo(), (1, 3, 64, 64)
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    together = deploy.export_onnx_many(zoo, tmp_path / "a", shape)  # forked, one per core, on Linux
+    alone = deploy.export_onnx_many(zoo, tmp_path / "b", shape, workers=1)
+    assert list(together) == list(zoo) and together["SqueezeNet/1.1"].name == "SqueezeNet_1.1.onnx"
+    x = torch.randn(shape)
+    for name, model in zoo.items():
+        with torch.no_grad():
+            expected = model(x)
+        for path in (together[name], alone[name]):
+            torch.testing.assert_close(deploy.run_onnx(path, x), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_an_export_that_fails_side_by_side_is_raised_here(ort, tmp_path):
+    class Cummax(nn.Module):
+        def forward(self, x):
+            return torch.cummax(x, 1)[0]
+    models = {"fine": nn.Conv2d(3, 3, 1), "blocked": nn.Sequential(nn.Conv2d(3, 3, 1), Cummax())}
+    with pytest.raises(ValueError, match=r"at layer '1' \(Cummax\)"):
+        deploy.export_onnx_many(models, tmp_path, (1, 3, 4, 4), workers=2)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda p: deploy.export_onnx_many([nn.Conv2d(3, 4, 1)], p), TypeError, ["models", "dict", "list"]),
+    (lambda p: deploy.export_onnx_many({"a": nn.Conv2d(3, 4, 1)}, p / "missing"), ValueError,
+     ["directory", "missing", "existing folder"]),
+    (lambda p: deploy.export_onnx_many({"a b": nn.Conv2d(3, 4, 1), "a_b": nn.Conv2d(3, 4, 1)}, p), ValueError,
+     ["same file name", "rename"]),
+    (lambda p: deploy.export_onnx_many({"a": nn.Conv2d(3, 4, 1)}, p, workers=0), ValueError, ["workers", "0"]),
+])
+def test_many_exports_reject_bad_input_clearly(call, error, words, tmp_path):
+    with pytest.raises(error) as info:
+        call(tmp_path)
+    for word in words:
+        assert word in str(info.value), f"{word!r} missing from: {info.value}"
+
+
 @pytest.mark.parametrize("call, error, words", [
     (lambda p: deploy.export_onnx(3, p, (1, 3, 8, 8)), TypeError, ["model", "int"]),
     (lambda p: deploy.export_onnx(nn.Conv2d(3, 4, 3), p, 224), TypeError, ["input_size", "224"]),

@@ -1,6 +1,8 @@
 """lightnets_edu.train: a seeded fit that repeats bitwise, restores global settings, and checks its input."""
 
+import os
 import random
+import sys
 import warnings
 
 import pandas as pd
@@ -205,6 +207,70 @@ def test_fit_seeds_seeds_the_build(split):
     first = fit_seeds(build, split, seeds=(3, 4, 5), epochs=1, threads=1, progress=False)
     again = fit_seeds(build, split, seeds=(3, 4, 5), epochs=1, threads=1, progress=False)
     assert first == again  # the initial weights come from the seed, not from the global RNG
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="seeds go side by side only on Linux")
+
+
+def trained_runs(split, workers):
+    models = []
+
+    def build():  # keeps the models fit_seeds trains, to compare their weights
+        models.append(tiny_cnn(seed=99))
+        return models[-1]
+    histories = fit_seeds(build, split, seeds=(0, 1, 2), workers=workers, epochs=2, threads=1, progress=False)
+    return histories, models
+
+
+@linux_only
+def test_seeds_side_by_side_give_bitwise_the_same_runs(split):
+    alone, alone_models = trained_runs(split, workers=1)
+    together, together_models = trained_runs(split, workers=3)
+    assert together == alone  # every float of every history
+    for a, b in zip(alone_models, together_models):
+        sa, sb = a.state_dict(), b.state_dict()  # weights and batch-norm statistics
+        assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+        assert not b.training  # left in eval mode, as fit leaves a model
+    assert not torch.equal(together_models[0][0].weight, tiny_cnn(seed=99)[0].weight)  # they did train
+
+
+def test_when_seeds_go_side_by_side(split):
+    from lightnets_edu import _parallel
+    from lightnets_edu.train import _side_by_side
+    models, quiet = [tiny_cnn()], {"progress": False, "threads": 1}
+    linux = sys.platform.startswith("linux")
+    assert _side_by_side(models, split, 2, quiet) == linux
+    assert not _side_by_side(models, split, 1, quiet)                       # asked for one at a time
+    assert not _side_by_side(models, data.loaders(split), 2, quiet)         # loaders: one shuffle, in order
+    assert not _side_by_side(models, split, 2, {"threads": 1})              # progress bars
+    assert not _side_by_side(models, split, 2, {"progress": False, "threads": 2})  # a forked child runs one thread
+    assert _side_by_side(models, split, None, quiet) == (linux and _parallel.cores() >= 2)
+
+
+@linux_only
+def test_an_error_in_a_side_by_side_run_is_raised_here(split):
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        fit_seeds(nn.Flatten, split, workers=3, epochs=1, threads=1, progress=False)
+
+
+class ExitsWhileTraining(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(64, 10)
+
+    def forward(self, x):
+        os._exit(3)  # as if the run's process were killed
+
+
+@linux_only
+def test_a_side_by_side_run_that_dies_is_named(split):
+    with pytest.raises(RuntimeError, match=r"seed 0 ended without a result \(its process exited with code 3\)"):
+        fit_seeds(ExitsWhileTraining, split, workers=3, epochs=1, threads=1, progress=False)
+
+
+def test_fit_seeds_rejects_bad_workers(split):
+    with pytest.raises(ValueError, match="workers"):
+        fit_seeds(tiny_cnn, split, workers=0)
 
 
 @pytest.mark.parametrize("seeds, error", [((0, 1), ValueError), ((0, 0, 1), ValueError), (3, TypeError),
