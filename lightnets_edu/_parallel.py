@@ -29,17 +29,20 @@ def cores():
 
 
 def side_by_side(job, items, workers, describe=repr):
-    """``[job(item) for item in items]``, computed by ``workers`` forked children at once.
+    """``[job(item) for item in items]``, computed by up to ``workers`` forked children at once.
 
     Child ``w`` runs the jobs ``items[w::workers]``, one after another, so a
     one-time cost (the first call of a kernel or an exporter) is paid once per
     child, not once per job. A result must pickle (tensors, numbers, paths,
     plain objects). An exception a job raises is raised here; a child that dies
     without a result (killed, out of memory) raises a RuntimeError that names
-    ``describe(item)``.
+    ``describe(item)``. With one worker, or where processes cannot fork, the
+    jobs run here, one after another.
     """
     items = list(items)
     workers = max(1, min(workers, len(items)))
+    if workers == 1 or not can_fork():
+        return [job(item) for item in items]
     context = multiprocessing.get_context("fork")
     results, children = [None] * len(items), []
     try:

@@ -265,8 +265,6 @@ def export_onnx_many(models, directory, input_size=(1, 3, 224, 224), *, opset=17
 
     def export(name):
         return export_onnx(models[name], paths[name], input_size, opset=opset)
-    if workers == 1 or len(models) < 2 or not _parallel.can_fork():
-        return {name: export(name) for name in models}
     done = _parallel.side_by_side(export, list(models), workers, describe=lambda name: f"the export of {name!r}")
     return dict(zip(models, done))
 

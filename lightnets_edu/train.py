@@ -240,9 +240,18 @@ def fit_seeds(build, data, seeds=(0, 1, 2), workers=None, **fit_kwargs):
     for seed in seeds:
         with _reproducible(seed, torch.get_num_threads()):
             models.append(build())
-    if _side_by_side(models, data, workers, fit_kwargs):
-        return _fit_in_children(models, data, seeds, workers or len(seeds), fit_kwargs)
-    return [fit(model, data, seed=seed, **fit_kwargs) for model, seed in zip(models, seeds)]
+    if not _side_by_side(models, data, workers, fit_kwargs):
+        workers = 1  # here, one seed after another
+
+    def train_one(i):  # in a child: the history, and the trained weights to copy back
+        history = fit(models[i], data, seed=seeds[i], **fit_kwargs)
+        return history, models[i].state_dict()
+    results = _parallel.side_by_side(train_one, range(len(models)), workers or len(models),
+                                     describe=lambda i: f"the training run for seed {seeds[i]}")
+    for model, (_, state) in zip(models, results):
+        model.load_state_dict(state)  # from a child: the trained weights and batch-norm statistics, bit for bit
+        model.eval()                  # as fit leaves it
+    return [history for history, _ in results]
 
 
 # ---------------------------------------------------------------- seeds side by side
@@ -261,22 +270,6 @@ def _side_by_side(models, data, workers, fit_kwargs):
     if fit_kwargs.get("threads", 2) != 1:  # a forked child runs on one thread (see _parallel)
         return False
     return workers is not None or _parallel.cores() >= 2
-
-
-def _fit_in_children(models, data, seeds, workers, fit_kwargs):
-    """Train models[i] with seeds[i], ``workers`` at a time, each in a forked child."""
-    for model in models:
-        _check_model(model)  # the error in this process, as fit would raise it
-
-    def train_one(i):  # in the child: the history, and the trained weights to copy back
-        history = fit(models[i], data, seed=seeds[i], **fit_kwargs)
-        return history, models[i].state_dict()
-    results = _parallel.side_by_side(train_one, range(len(models)), workers,
-                                     describe=lambda i: f"the training run for seed {seeds[i]}")
-    for model, (_, state) in zip(models, results):
-        model.load_state_dict(state)  # the trained weights and batch-norm statistics, bit for bit
-        model.eval()                  # as fit leaves it
-    return [history for history, _ in results]
 
 
 def seed_summary(runs, scale=100.0, decimals=1):

@@ -30,7 +30,7 @@ def test_a_child_computes_bitwise_what_one_thread_here_computes():
         here = (x @ x.T).softmax(dim=1)
     finally:
         torch.set_num_threads(old)
-    (there,) = _parallel.side_by_side(lambda _: (x @ x.T).softmax(dim=1), [None], workers=1)
+    there, _ = _parallel.side_by_side(lambda _: (x @ x.T).softmax(dim=1), [None, None], workers=2)  # in children
     assert torch.equal(here, there)
 
 
@@ -45,13 +45,17 @@ def test_the_error_of_a_job_is_raised_here():
 
 def test_a_result_that_does_not_pickle_is_named():
     with pytest.raises(RuntimeError, match="result could not be sent back"):
-        _parallel.side_by_side(lambda _: threading.Lock(), [1], workers=1)
+        _parallel.side_by_side(lambda _: threading.Lock(), [1, 2], workers=2)
 
 
 def test_a_child_that_dies_is_named():
     with pytest.raises(RuntimeError, match=r"job 2 ended without a result \(its process exited with code 5\)"):
         _parallel.side_by_side(lambda n: os._exit(5) if n == 2 else n, range(3), workers=3,
                                describe=lambda n: f"job {n}")
+
+
+def test_one_worker_runs_the_jobs_here():
+    assert _parallel.side_by_side(lambda _: os.getpid(), range(3), workers=1) == [os.getpid()] * 3
 
 
 def test_cores_counts_what_this_process_may_use():
