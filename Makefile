@@ -40,7 +40,7 @@ test-portability: setup
 # Not part of `make test` (each downloads a second PyTorch, several GB, and
 # runs every notebook); `make test` runs the cheap dry-run guard instead.
 #   test-colab  Colab's preinstalled versions (tests/colab-constraints.txt), the
-#               bootstrap cell's git install, pip freeze unchanged (ch. 8's [deploy]
+#               bootstrap cell's git install, pip freeze unchanged (ch. 8 and 9's [deploy]
 #               extra may only add packages), every notebook
 #   test-min    every dependency at its declared lower bound, oldest Python:
 #               unit tests and every notebook

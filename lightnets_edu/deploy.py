@@ -1,4 +1,4 @@
-"""From a trained network to a CPU runtime: int8 quantization, ONNX, size (chapter 8).
+"""From a trained network to a CPU runtime: int8 quantization, ONNX, size (chapters 8 and 9).
 
 * :func:`quantize_int8` -- post-training static int8 quantization: observers
   record the range of every activation on a few calibration batches, then each

@@ -8,7 +8,7 @@ guard   Plans (``pip install --dry-run --report``) the package's installation
         into an empty environment that holds only stand-ins for Colab's
         preinstalled distributions (``tests/colab-constraints.txt``): the plan
         must install lightnets-edu and nothing Colab already has. Then it plans
-        ``lightnets-edu[deploy]`` (chapter 8's bootstrap) for Colab's Python,
+        ``lightnets-edu[deploy]`` (the bootstrap of chapters 8 and 9) for Colab's Python,
         against stand-ins of what PyPI offers (``PYPI_STAND_INS``, no index): it
         may add packages (listed) but never replace one Colab has. Run by
         ``make test`` (tests/test_compat.py); no network. ``guard --online``
@@ -18,7 +18,7 @@ colab   A virtual environment with Colab's versions really installed (Python
         way each chapter's bootstrap cell installs it, from a git URL (a
         throwaway git copy of this checkout); ``pip freeze`` before and after
         must differ only by lightnets-edu; if a chapter's bootstrap installs an
-        extra (chapter 8: ``[deploy]``), that install, in the same environment
+        extra (chapters 8 and 9: ``[deploy]``), that install, in the same environment
         as a student running the chapters in order, may only add what the
         extra requires; then every chapter notebook runs top to bottom with
         nbclient, with no error and nothing on stderr.
@@ -201,7 +201,7 @@ def survey(pins=None, extra_args=(), online=False):
 
     Two plans next to stand-ins of Colab's packages: ``lightnets-edu`` (every
     chapter's bootstrap) must install nothing but itself; ``lightnets-edu[deploy]``
-    (chapter 8's), for Colab's Python, may add packages but replace none. The
+    (chapters 8 and 9), for Colab's Python, may add packages but replace none. The
     second plans against stand-in wheels of PYPI_STAND_INS and no index, or
     against the real index when ``online``. ``extra_args`` go to both plans.
     """
@@ -305,7 +305,7 @@ def freeze_name(line):
     return normalize(re.split(r"==| @ ", line)[0])
 
 
-# a chapter's bootstrap: the package, or the package with an extra (chapter 8: [deploy]), at a release tag
+# a chapter's bootstrap: the package, or the package with an extra (chapters 8 and 9: [deploy]), at a release tag
 BOOTSTRAP_LINE = re.compile(r'%pip install --quiet "lightnets-edu(?:\[(\w+)\])? @ git\+(\S+)@([\w.]+)"')
 
 
@@ -389,7 +389,7 @@ def bootstrap_installs(python):
     """Install the package as the chapters' bootstrap cells do, in order in one runtime: problems in pip freeze.
 
     First as every chapter installs it: pip freeze may gain lightnets-edu only.
-    Then with each extra a chapter's bootstrap asks for (chapter 8: deploy), as a
+    Then with each extra a chapter's bootstrap asks for (chapters 8 and 9: deploy), as a
     student who ran an earlier chapter in the same runtime installs it: pip
     freeze may gain only what the extra requires, and change nothing.
     """
@@ -485,7 +485,7 @@ def check_environment(kind):
         extras = RUNNER
         directory = ROOT / ".venv-colab"
     else:
-        pins = {**lower_bounds(), **lower_bounds(extra="deploy")}  # chapter 8 runs onnxruntime too
+        pins = {**lower_bounds(), **lower_bounds(extra="deploy")}  # chapters 8 and 9 run onnxruntime too
         python = interpreter("3.10", "MIN_PYTHON")  # requires-python's floor
         extras = RUNNER + TESTER
         directory = ROOT / ".venv-min"

@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGET = ROOT / "book" / "generated" / "exercises.md"
 CHAPTERS = {1: "What a convolution costs", 2: "MobileNet v1", 3: "SqueezeNet", 4: "DenseNet",
             5: "MobileNet v2", 6: "ShuffleNet v1 and v2", 7: "MobileNet v3",
-            8: "From MACs to milliseconds"}
+            8: "From MACs to milliseconds", 9: "Int8 quantization"}
 
 
 def render():

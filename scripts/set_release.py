@@ -18,7 +18,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VERSION_LINE = re.compile(r'^version = "([^"]+)"$', re.M)
-# "lightnets-edu @ git+URL@TAG", or with an extra: "lightnets-edu[deploy] @ git+URL@TAG" (chapter 8)
+# "lightnets-edu @ git+URL@TAG", or with an extra: "lightnets-edu[deploy] @ git+URL@TAG" (chapters 8 and 9)
 BOOTSTRAP_REF = re.compile(r'(lightnets-edu(?:\[\w+\])? @ git\+\S+?@)([\w.]+)(")')
 BOOK_TAG = re.compile(r"(@)v\d+\.\d+\.\d+\b")
 PAGES = ("book/instructors.md", "book/how-to-use.md", "README.md")

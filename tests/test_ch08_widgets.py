@@ -251,6 +251,12 @@ def test_explorer_builds_and_evaluates_under_the_installed_ipywidgets():
     assert "deploy <b>MobileNet v2 in int8</b>" in explorer.result.data
 
 
+def test_explorer_offers_a_precision_menu_only_when_the_table_has_both():
+    fp32 = widgets.budget_explorer(zoo()[zoo()["precision"] == "fp32"])  # chapter 8's zoo: float only
+    assert [w.description for w in fp32.kwargs_widgets] == ["budget (ms)"]
+    assert "deploy" in fp32.result.data and "int8" not in fp32.result.data
+
+
 def test_book_figure_has_every_point_the_front_and_the_budgets():
     fig = widgets.budget_figure(zoo())
     ax = fig.axes[0]

@@ -20,7 +20,7 @@ spec.loader.exec_module(compat_env)
 def test_colab_keeps_every_preinstalled_package():
     problems, additions = compat_env.survey()
     assert problems == []
-    # chapter 8's bootstrap, lightnets-edu[deploy], adds onnx and onnxruntime to Colab and nothing else
+    # the bootstrap of chapters 8 and 9, lightnets-edu[deploy], adds onnx and onnxruntime to Colab and nothing else
     assert sorted(additions) == [(name, compat_env.PYPI_STAND_INS[name][0]) for name in ("onnx", "onnxruntime")]
 
 

@@ -25,7 +25,7 @@ def channel_shuffle(x, groups):
     the ``j``-th channel of every group, one group after the other. The inverse
     is ``channel_shuffle(y, C // groups)``.
     """
-    if not isinstance(x, torch.fx.Proxy):  # under torch.fx tracing (ch. 8's int8) x is symbolic: no shape to check
+    if not isinstance(x, torch.fx.Proxy):  # under torch.fx tracing (ch. 9's int8) x is symbolic: no shape to check
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}")
         if x.dim() != 4:

@@ -17,7 +17,7 @@ nothing). ipywidgets, matplotlib and pandas are imported inside the functions, s
 ``import lightnets_edu.widgets`` stays cheap.
 """
 
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09
 from .ch01 import *  # noqa: F401,F403
 from .ch02 import *  # noqa: F401,F403
 from .ch03 import *  # noqa: F401,F403
@@ -26,6 +26,7 @@ from .ch05 import *  # noqa: F401,F403
 from .ch06 import *  # noqa: F401,F403
 from .ch07 import *  # noqa: F401,F403
 from .ch08 import *  # noqa: F401,F403
+from .ch09 import *  # noqa: F401,F403
 
 __all__ = (ch01.__all__ + ch02.__all__ + ch03.__all__ + ch04.__all__ + ch05.__all__ + ch06.__all__
-           + ch07.__all__ + ch08.__all__)
+           + ch07.__all__ + ch08.__all__ + ch09.__all__)

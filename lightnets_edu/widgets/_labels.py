@@ -5,7 +5,7 @@ milliseconds apart, names land on each other. :func:`place_labels` tries
 positions around each point (16 directions at growing distances), scores
 each by what it would cover, and lets every label choose again once the
 others have chosen. :func:`line_segments` lists the lines already drawn, so
-the labels avoid them too. Chapter 8's figures use both.
+the labels avoid them too. Chapters 8 and 9's figures use both.
 """
 
 import math

@@ -1,4 +1,4 @@
-"""Chapter 8 explorer: a choice under a budget -- which network, in which precision, fits a latency budget?
+"""Chapters 8 and 9: a choice under a budget -- which network, in which precision, fits a latency budget?
 
 The input is the chapter's *zoo table*, one row per (network, precision) measured in
 the notebook: ``network``, ``precision`` (``"fp32"`` or ``"int8"``), ``latency_ms``
@@ -334,7 +334,8 @@ def budget_view(table, budget_ms, precision="any"):
 
 
 def budget_explorer(table):
-    """A log-scale budget slider over the table's latencies and a precision menu; shows :func:`budget_view`."""
+    """A log-scale budget slider over the table's latencies, and a precision menu when the table has both
+    precisions; shows :func:`budget_view`."""
     import functools
 
     import ipywidgets as widgets
@@ -344,15 +345,14 @@ def budget_explorer(table):
     low = math.floor(100 * math.log10(rows["latency_ms"].min() / 2)) / 100
     high = math.ceil(100 * math.log10(rows["latency_ms"].max() * 1.5)) / 100
     start = 10 ** round((low + high) / 2, 2)  # the geometric middle of the range
-    return explore(
-        functools.partial(budget_view, table),
-        budget_ms=widgets.FloatLogSlider(value=start, base=10, min=low, max=high, step=0.01,
-                                         description="budget (ms)", readout_format=".3g",
-                                         continuous_update=False, **look()),
-        precision=widgets.Dropdown(options=[("fp32 or int8", "any"), ("fp32 only", "fp32"),
-                                            ("int8 only", "int8")],
-                                   value="any", description="precision", **look()),
-    )
+    controls = {"budget_ms": widgets.FloatLogSlider(value=start, base=10, min=low, max=high, step=0.01,
+                                                    description="budget (ms)", readout_format=".3g",
+                                                    continuous_update=False, **look())}
+    if set(rows["precision"]) >= {"fp32", "int8"}:  # a precision menu only when there is a choice
+        controls["precision"] = widgets.Dropdown(options=[("fp32 or int8", "any"), ("fp32 only", "fp32"),
+                                                          ("int8 only", "int8")],
+                                                 value="any", description="precision", **look())
+    return explore(functools.partial(budget_view, table), **controls)
 
 
 def _example_budgets(rows, n=3):
