@@ -118,7 +118,7 @@ def test_view_names_the_channel_that_loses_most():
     html, fig = widgets.quantizer_view()
     text = html.data
     assert "One scale for the tensor, 8 bits (256 codes), range 100% of the largest |w|" in text
-    assert "channel 0 (max |w| 0.02) loses most, <b>0.0 dB</b> with 1 code." in text
+    assert "channel 1 (max |w| 0.02) loses most, <b>0.0 dB</b> with 1 code." in text
     assert "1 of the 5 channels is rounded to zero entirely" in text and "3 of the 5 use fewer than 16 codes" in text
     assert "clips" not in text and 'class="lightnets-table"' in text and text.count("<tr>") == 1 + 5
     ax = fig.axes[0]
@@ -134,7 +134,7 @@ def test_view_per_channel_and_clipped():
     assert "The cut range clips up to" in html.data and "loses most" not in html.data
     assert fig.axes[0].get_ylim() == widgets.quantizer_view()[1].axes[0].get_ylim()  # bars compare across settings
     html, _ = widgets.quantizer_view([1.0, 3.0], bits=2, range_fraction=0.5)
-    assert "channel 0 (max |w| 1) loses most" in html.data and "fewer than 16" not in html.data
+    assert "channel 1 (max |w| 1) loses most" in html.data and "fewer than 16" not in html.data
 
 
 # ---------------------------------------------------------------- the explorer and the book's figure
@@ -163,7 +163,7 @@ def test_book_figure_has_two_panels_and_a_line_per_channel():
     for ax in (tensor, channel):
         assert [line.get_label() for line in ax.get_lines()] == ["0.02", "0.1", "0.5", "2.5", "12"]
         assert all(list(line.get_xdata()) == list(BITS) for line in ax.get_lines())
-    assert list(tensor.get_lines()[1].get_ydata()) == [widgets.quantizer_table(bits=b)["SQNR (dB)"][1] for b in BITS]
+    assert list(tensor.get_lines()[1].get_ydata()) == [widgets.quantizer_table(bits=b)["SQNR (dB)"].iloc[1] for b in BITS]
     per_channel = [list(line.get_ydata()) for line in channel.get_lines()]
     assert all(y == per_channel[0] for y in per_channel)  # one line: every channel alike
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["0.02", "0.1", "0.5", "2.5", "12"]

@@ -1,7 +1,8 @@
 """Closed-form parameter and MAC counts of the layers the course studies, and int8's formulas.
 
-Every function takes plain integers and returns a :class:`Cost` (or, for a
-block whose output width is part of the answer, a small result holding one).
+Every counting function takes plain integers and returns a :class:`Cost` (or,
+for a block whose output width is part of the answer, a small result holding
+one); :mod:`.int8` takes and returns plain numbers.
 Nothing here imports torch: these are the formulas printed in the book, and the
 tests prove each one equal to :func:`lightnets_edu.profile.profile` of a real
 module. One file per family, all re-exported here, so a notebook writes

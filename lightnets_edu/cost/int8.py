@@ -41,7 +41,9 @@ def affine_qparams(x_min, x_max, q_min=0, q_max=255):
 
     The range is first widened to hold 0, so that 0.0 (zero padding, a ReLU's output) is stored
     exactly: s = (x_max - x_min) / (q_max - q_min), z = q_min - round(x_min / s), clamped to
-    [q_min, q_max]. Python's ``round`` sends halves to even, as ``torch.round`` does.
+    [q_min, q_max]. Python's ``round`` sends halves to even, as ``torch.round`` does. PyTorch also
+    raises a scale below float32's eps to eps; here a range that gives no scale (both ends 0) is an
+    error instead.
     """
     lo = number("x_min", x_min, "(the smallest value seen)")
     hi = number("x_max", x_max, "(the largest value seen)")
@@ -60,7 +62,8 @@ def affine_qparams(x_min, x_max, q_min=0, q_max=255):
 def symmetric_scale(max_abs, q_min=QINT8_MIN, q_max=QINT8_MAX):
     """The scale of PyTorch's symmetric weight observer (per tensor or per channel): max|w| / 127.5 in int8.
 
-    The codes' half width, (q_max - q_min) / 2, is spread over [0, max_abs].
+    The codes' half width, (q_max - q_min) / 2, is spread over [0, max_abs]. ``max_abs`` must be
+    > 0: PyTorch gives an all-zero channel the scale eps (float32's) instead, which this formula omits.
     """
     max_abs = positive_number("max_abs", max_abs)
     q_min, q_max = _code_range(q_min, q_max)

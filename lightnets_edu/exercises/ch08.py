@@ -64,6 +64,8 @@ SECTIONS = {
 # exercise 1: MobileNet v2 at 224 x 224, features[4].conv[1]: the 24 channels of the 56 x 56 map expanded 6 times,
 # filtered by a stride-2 depthwise conv (the first block of the 32-channel stage); float32 activations
 EX1_C_IN, EX1_T, EX1_SIZE, EX1_STRIDE, EX1_BYTES = 24, 6, 56, 2, 4
+# the network's peak (a slip): the stride-2 depthwise conv of the block before, 16 channels expanded 6 times
+EX1_PEAK_C_IN = 16
 # exercise 2: five made-up networks, (name, MACs in millions, median latency in ms); D and E are inverted
 EX2_TABLE = (("A", 300, 12.0), ("B", 60, 4.0), ("C", 2800, 110.0), ("D", 150, 6.0), ("E", 140, 9.5))
 # exercise 5: the SRAM of a microcontroller holds the activations (128 KiB); a MACs budget for its time
@@ -90,7 +92,7 @@ def check_08_1(answer):
     out = hw // s
     expected = depthwise_working_set(c, hw, s)
     weights = (c * 3 * 3 + c) * b  # the 3 x 3 filters and the folded bias
-    whole = depthwise_working_set(4 * EX1_C_IN, 2 * hw, s)  # the second block's depthwise: the network's peak
+    whole = depthwise_working_set(EX1_PEAK_C_IN * EX1_T, 2 * hw, s)  # the second block's depthwise: the peak
     return check_number(
         answer, expected,
         concept="an operation's working set is every activation it reads plus every activation it writes, "
@@ -111,9 +113,9 @@ def check_08_1(answer):
             megabytes=(expected / 1e6, "That is in MB; the question asks for bytes."),
             weights=(expected + weights, "The weights are excluded: they stay in memory for the whole run, "
                                          "so the working set counts activations only."),
-            network_peak=(whole, "That is the peak of the whole network, at the depthwise conv of the block "
-                                 "before (96 channels, 112 x 112 -> 56 x 56); this question asks about the first "
-                                 "block of the 32-channel stage."),
+            network_peak=(whole, "That is the peak of the whole network, at the depthwise conv of an earlier "
+                                 "block, on larger maps; this question asks about the first block of the "
+                                 "32-channel stage."),
         ),
         explain=f"({c} x {hw * hw:,} + {c} x {out * out:,}) x {b} = {expected:,} bytes: the input is four times "
                 f"the output, and the network's peak is at the same kind of layer one stage earlier, on maps "
@@ -170,8 +172,8 @@ def check_08_2(answer):
                              "positive. Rank both columns in the same direction."),
             complement=(1 - expected, "That is 6 sum(d^2) / (n (n^2 - 1)) alone; the correlation is 1 minus it."),
         ),
-        explain=f"One inverted pair (D and E) out of {n * (n - 1) // 2} takes {1 - expected:.1f} off a perfect "
-                f"1. The Pearson correlation of the raw values is {pearson:.4f}, set almost alone by C, the one "
+        explain=f"D and E swap neighbouring ranks: sum(d^2) = {d2}, so rho = 1 - 6 x {d2} / ({n} x {n * n - 1}) "
+                f"= {expected:.1f}. The Pearson correlation of the raw values is {pearson:.4f}, set almost alone by C, the one "
                 "network far larger than the others; ranks ignore how far apart the values are.",
     )
 
@@ -342,7 +344,7 @@ NAN = math.nan
 _FRONT_CASES = [
     ("a zoo with dominated networks",
      (("MobileNet v2", 10.7, 71.9), ("MobileNet v3 Small", 3.5, 67.7), ("SqueezeNet 1.1", 14.0, 58.2),
-      ("DenseNet-121", 111.7, 74.4), ("ShuffleNet v2", 6.8, 69.4), ("MobileNet v1 0.5", 5.7, 63.3),
+      ("DenseNet-121", 111.7, 74.4), ("ShuffleNet v2", 6.8, 69.4), ("MobileNet v1 0.5", 5.7, 63.7),
       ("MobileNet v3 Large", 9.4, 74.0), ("SqueezeNet 1.0", 32.9, 58.1))),
     ("two equally fast networks", (("p", 5.0, 70.0), ("q", 2.0, 60.0), ("r", 2.0, 65.0), ("s", 9.0, 72.0))),
     ("two equally accurate networks", (("fast", 2.0, 70.0), ("slow", 4.0, 70.0), ("best", 8.0, 75.0),
@@ -631,16 +633,19 @@ def check_08_6(answer):
           objective="read a Pareto staircase: which networks a latency budget can ever pick")
 def check_08_7(answer):
     """Which budgets pick network M, which lies below the staircase of EX7_TABLE."""
+    table = {name: (latency_ms, top1) for name, latency_ms, top1 in EX7_TABLE}
+    (k_ms, k_top1), (m_ms, m_top1), (l_ms, l_top1) = table["K"], table["M"], table["L"]
     return check_choice(
         answer, "b", ["a", "b", "c"],
         concept="the pick under a budget is the most accurate network that fits, and the staircase holds exactly "
                 f"the networks that can be picked: see '{SECTIONS['budget']}'.",
-        option_hints={"a": "A budget does not reward using the time it allows: between 8.0 and 9.4 ms both K and "
-                           "M fit, and K is the more accurate.",
+        option_hints={"a": f"A budget does not reward using the time it allows: between {m_ms} and {l_ms} ms "
+                           "both K and M fit, and K is the more accurate.",
                       "c": "The budget is on measured latency, and K is measured faster than M: how the MACs "
                            "compare does not change which one fits or which one is more accurate."},
-        hint="for each budget, list the networks within it and take the most accurate: at 8.0 ms K (6.8 ms, "
-             "69.4%) and M (8.0 ms, 68.8%) both fit, and K wins; at 9.4 ms L (74.0%) joins and wins.",
+        hint=f"for each budget, list the networks within it and take the most accurate: at {m_ms} ms K "
+             f"({k_ms} ms, {k_top1}%) and M ({m_ms} ms, {m_top1}%) both fit, and K wins; at {l_ms} ms L "
+             f"({l_top1}%) joins and wins.",
         explain="K dominates M: it is faster and more accurate, so wherever M fits, K fits and wins. A budget "
                 "picks the staircase step it falls on, and more budget buys accuracy only once it reaches the "
                 "next step.",

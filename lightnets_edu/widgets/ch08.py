@@ -30,7 +30,8 @@ _HEADERS = {"network": "network", "precision": "precision", "latency_ms": "laten
 
 #: What the explorer's figure shows, for readers who cannot see it (the HTML ``alt`` text).
 BUDGET_VIEW_ALT = ("Published ImageNet top-1 accuracy against the latency measured on this CPU, log scale, one "
-                   "labelled point per network and precision (circles fp32, triangles int8; models without a "
+                   "labelled point per network and precision (circles fp32, triangles int8 where the table has "
+                   "int8; models without a "
                    "published top-1 on a separate row at the bottom). A dashed vertical line marks the budget chosen "
                    "with the slider, the region left of it is shaded, and a ring marks the model to deploy: the most "
                    "accurate point inside the shaded region.")

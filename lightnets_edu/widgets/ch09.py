@@ -1,6 +1,6 @@
 """Chapter 9 explorer: one depthwise layer's channels in int8.
 
-Folding batch norm into a depthwise conv leaves channels whose largest |w| differ a hundredfold.
+Folding batch norm into a depthwise conv leaves channels whose largest |w| can differ by orders of magnitude.
 One scale for the whole tensor is set by the largest channel, so a small channel spans a few codes,
 or only the code 0; one scale per channel gives every channel all its codes. A range below the
 largest |w| (``range_fraction`` < 1) clips the largest weights and gives the rest finer steps.
@@ -34,7 +34,7 @@ QUANTIZER_VIEW_ALT = ("A bar chart of the signal-to-quantization-noise ratio in 
 QUANTIZER_FIGURE_ALT = ("Two panels side by side sharing the vertical axis: signal-to-quantization-noise ratio in "
                         "decibels against the bit width, one line per channel labelled with its largest weight. Left, "
                         "one scale for the whole tensor: the lines fan out, the largest channel on top, the smallest "
-                        "flat at zero decibels until the bits reach its range. Right, one scale per channel: all lines "
+                        "flat at zero decibels at every bit width shown. Right, one scale per channel: all lines "
                         "lie on one, rising by about six decibels per bit.")
 
 
@@ -93,7 +93,7 @@ def quantizer_table(channel_max=CHANNEL_MAX, bits=8, scales="per-tensor", range_
                      "codes used": int8_levels(steps, 1.0, q_min, q_max),
                      "clipped (%)": 100 * uniform_clipped_share(steps, 1.0, q_min, q_max),
                      "SQNR (dB)": uniform_sqnr_db(steps, 1.0, q_min, q_max)})
-    return pd.DataFrame(rows, index=pd.RangeIndex(len(rows), name="channel"))
+    return pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="channel"))  # 1 first, as the chapter counts
 
 
 def _summary(table, bits, scales, range_fraction):
@@ -174,7 +174,7 @@ def quantizer_figure(channel_max=CHANNEL_MAX):
     for ax, scales in zip(axes, SCALES):
         sqnr = [quantizer_table(channel_max, b, scales)["SQNR (dB)"] for b in bits]
         for i, m in enumerate(channel_max):
-            ax.plot(bits, [s[i] for s in sqnr], marker="o", markersize=3, label=f"{m:g}")
+            ax.plot(bits, [s.iloc[i] for s in sqnr], marker="o", markersize=3, label=f"{m:g}")
         ax.set(xlabel="bits", xticks=bits, title=f"one scale per {scales.split('-')[1]}")
         ax.title.set_fontsize("medium")
         ax.grid(True, alpha=0.3)
