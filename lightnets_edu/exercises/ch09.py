@@ -55,9 +55,11 @@ __all__ = ["check_09_1", "check_09_2", "check_09_3", "check_09_4", "check_09_5",
 # The chapter's headings the first hints point to (tests check that the notebook has them).
 SECTIONS = {
     "affine": "Eight bits: the affine map, derived",
-    "int8": "Int8 in practice: size and speed",
+    "activations": "Why ReLU6 and h-swish",
     "hard": "What does not quantize well",
 }
+# where chapter 8 measured int8's size and speed (named in hints that point back to it)
+CH8_INT8 = "Int8 in practice: size and speed"
 
 # exercise 1: an activation's range, with negative values (before a ReLU, or an h-swish output)
 EX1_MIN, EX1_MAX, EX1_QMIN, EX1_QMAX = -1.2, 5.2, 0, 255
@@ -155,7 +157,7 @@ def check_09_3(answer):
     return check_number(
         answer, int8,
         concept="an int8 layer stores one byte per weight, plus a float scale per output channel and a float "
-                f"bias: see '{SECTIONS['int8']}'.",
+                f"bias (per-tensor against per-channel): see '{SECTIONS['affine']}'.",
         hint=f"{c} x {k} x {k} weights at 1 byte + {c} scales at {b} bytes + {c} bias values at {b} bytes "
              "(the symmetric zero points are all 0: nothing to store).",
         mistakes=distinct_mistakes(
@@ -442,14 +444,15 @@ def check_09_7(answer):
     return check_choice(
         answer, "b", ["a", "b", "c"],
         concept="a layer's time depends on its kernel and on the bytes it moves, not only on the width of its "
-                f"numbers: see '{SECTIONS['int8']}'.",
+                f"numbers: chapter 8's '{CH8_INT8}' measures it, and where swish goes shows why: "
+                f"see '{SECTIONS['activations']}'.",
         option_hints={"a": "Only the weights and activations shrink 4x, and not even the file does (scales, float "
                            "biases). The time depends on the int8 kernels the runtime has, the quantize / "
                            "dequantize steps between int8 and float layers, and how memory-bound each layer is.",
                       "c": "int8 kernels do speed up convolutions on CPUs: a vector register holds four times as "
                            "many 8-bit values as 32-bit ones. The speed-up is measured, network by network, in the "
-                           "chapter's int8 table; it is neither 4 nor a rule."},
-        hint="compare the chapter's int8 table: the speed-up differs from network to network, and a layer that the "
+                           "int8 table of chapter 8; it is neither 4 nor a rule."},
+        hint="compare chapter 8's int8 table: the speed-up differs from network to network, and a layer that the "
              "backend has no int8 kernel for (a SiLU, for one) runs in float32 between a dequantize and a quantize.",
         explain="int8 makes the weights about 4x smaller and the arithmetic cheaper where the runtime has int8 "
                 "kernels; how much faster a network runs depends on its layers and on the machine. Measure it.",
