@@ -268,3 +268,23 @@ def test_a_design_that_is_not_a_module_yet_is_named_and_not_a_try(design, words)
 
 def test_a_module_design_goes_on_to_the_checks():
     assert not_a_module(torch.nn.Conv2d(3, 8, 3), "module", "nn.Sequential(...)") is None
+
+
+def test_run_design_measures_a_working_network_and_reports_the_rest():
+    from torch import nn
+
+    from lightnets_edu.exercises._grading import run_design
+
+    measured = []
+    good = nn.Sequential(nn.Flatten(), nn.Linear(12, 10))
+    found, unfit = run_design(good, (1, 3, 2, 2), 10, lambda net: measured.append(net) or "report")
+    assert (found, unfit) == ("report", None) and measured == [good]
+    for design, words in [(..., "No answer yet"), (nn.Linear, "Expected an nn.Module instance"),
+                          (nn.Flatten(), "returns (1, 12)"), (nn.Sequential(nn.Linear(5, 10)), "raised RuntimeError")]:
+        found, unfit = run_design(design, (1, 3, 2, 2), 10, lambda net: "report")
+        assert found is None and not unfit and words in unfit.message, unfit.message
+
+    def broken(net):
+        raise ValueError("cannot fold\nsecond line")
+    _, unfit = run_design(good, (1, 3, 2, 2), 10, broken)
+    assert unfit.message == "Not quite: running your network raised ValueError: cannot fold."

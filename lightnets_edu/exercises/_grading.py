@@ -64,6 +64,36 @@ def not_a_module(design, noun, example):
     return None
 
 
+def first_line(err):
+    """The first line of an exception's message (its type's name when it has none)."""
+    return (str(err).strip() or type(err).__name__).splitlines()[0]
+
+
+def run_design(design, shape, classes, measure):
+    """Run a design exercise's network once: ``(measure(design), None)`` when it maps a zero batch of
+    ``shape`` to ``(1, classes)`` scores, else ``(None, verdict)`` saying why not. A student's module
+    may fail in any way, in the forward pass or in ``measure``: it is reported, never raised."""
+    import copy
+
+    import torch
+
+    unreadable = not_a_module(design, "network", "nn.Sequential(...)")
+    if unreadable is not None:
+        return None, unreadable
+    try:
+        with torch.no_grad():
+            out = copy.deepcopy(design).eval()(torch.zeros(shape))
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, classes):
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            return None, Verdict(False, f"Not quite: on a {shape} input your network returns {got}; it must "
+                                        f"return (1, {classes}), one score per class. End with a global pool, a "
+                                        f"flatten and nn.Linear(channels, {classes}).")
+        return measure(design), None
+    except Exception as err:  # a student's module may fail in any way: say so, never raise
+        return None, Verdict(False, f"Not quite: running your network raised {type(err).__name__}: "
+                                    f"{first_line(err)}.")
+
+
 def wrap(text, width=78):
     """``text`` with each line wrapped at ``width`` columns, keeping its indentation and line breaks."""
     lines = []

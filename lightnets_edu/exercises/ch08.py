@@ -49,7 +49,7 @@ from torch.utils._pytree import tree_flatten
 from ..deploy import activation_profile, fold_batch_norm
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, _graduated, check_choice, check_number, distinct_mistakes, not_a_module
+from ._grading import Verdict, _graduated, check_choice, check_number, distinct_mistakes, first_line, run_design
 from ._implement import check_function
 
 __all__ = ["check_08_1", "check_08_2", "check_08_3", "check_08_4", "check_08_5", "check_08_6", "check_08_7"]
@@ -459,10 +459,6 @@ def check_08_4(budget_front_function):
 
 # ---------------------------------------------------------------- design
 
-def _first_line(err):
-    return (str(err).strip() or type(err).__name__).splitlines()[0]
-
-
 def _weight_storages(model):
     return {t.untyped_storage().data_ptr() for t in list(model.parameters()) + list(model.buffers())}
 
@@ -470,7 +466,7 @@ def _weight_storages(model):
 def _largest_layer(model, shape):
     """(bytes, name, input shapes, output shape) of the layer with the largest activation working set, measured
     with forward hooks on every leaf module (distinct storages, weights excluded, as activation_profile)."""
-    weights, found, handles = _weight_storages(model), [], []
+    weights, found = _weight_storages(model), []
 
     def hook(name):
         def record(module, inputs, output):
@@ -482,33 +478,34 @@ def _largest_layer(model, shape):
             out = tuple(output.shape) if isinstance(output, torch.Tensor) else None
             found.append((sum(storages.values()), name, shapes, out, type(module).__name__))
         return record
-    for name, module in model.named_modules():
-        if name and not list(module.children()):
-            handles.append(module.register_forward_hook(hook(name)))
-    try:
-        with torch.no_grad():
-            model(torch.zeros(shape))
-    finally:
-        for handle in handles:
-            handle.remove()
+    _run_with_hooks(model, shape, [(module, hook(name)) for name, module in model.named_modules()
+                                   if name and not list(module.children())])
     return max(found, key=lambda f: f[0], default=None)
 
 
 def _small_maps(model, shape):
     """[(name, (h, w))] of the convolutions whose output map is smaller than EX5_MIN_MAP x EX5_MIN_MAP."""
-    small, handles = [], []
-    for name, module in model.named_modules():
-        if isinstance(module, nn.Conv2d):
-            handles.append(module.register_forward_hook(
-                lambda m, i, o, name=name: small.append((name, tuple(o.shape[-2:])))
-                if min(o.shape[-2:]) < EX5_MIN_MAP else None))
+    small = []
+
+    def record(name):
+        def hook(module, inputs, output):
+            if min(output.shape[-2:]) < EX5_MIN_MAP:
+                small.append((name, tuple(output.shape[-2:])))
+        return hook
+    _run_with_hooks(model, shape, [(module, record(name)) for name, module in model.named_modules()
+                                   if isinstance(module, nn.Conv2d)])
+    return small
+
+
+def _run_with_hooks(model, shape, hooks):
+    """One forward pass of a zero batch of ``shape`` with ``hooks`` [(module, forward hook)] attached."""
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
     try:
         with torch.no_grad():
             model(torch.zeros(shape))
     finally:
         for handle in handles:
             handle.remove()
-    return small
 
 
 def design_report(design):
@@ -523,7 +520,7 @@ def design_report(design):
     try:
         folded = fold_batch_norm(model)
     except Exception as err:  # untraceable: say why, never raise
-        found["why_not"] = _first_line(err)
+        found["why_not"] = first_line(err)
         return found
     found["peak"] = activation_profile(folded, shape).peak_bytes
     largest = _largest_layer(folded, shape)
@@ -543,20 +540,9 @@ def check_08_5(design):
     most 131,072 bytes and at most 5,000,000 MACs, every conv output at least 4 x 4 and one nn.Linear; full marks
     from 200,000 parameters."""
     shape = (1, 3, EX5_SIZE, EX5_SIZE)
-    unreadable = not_a_module(design, "network", "nn.Sequential(...)")
-    if unreadable is not None:
-        return unreadable
-    try:
-        with torch.no_grad():
-            out = copy.deepcopy(design).eval()(torch.zeros(shape))
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, EX5_CLASSES):
-            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            return Verdict(False, f"Not quite: on a {shape} input your network returns {got}; it must return "
-                                  f"(1, {EX5_CLASSES}), one score per class. End with a global pool, a flatten "
-                                  f"and nn.Linear(channels, {EX5_CLASSES}).")
-        found = design_report(design)
-    except Exception as err:  # a student's module may fail in any way: say so, never raise
-        return Verdict(False, f"Not quite: running your network raised {type(err).__name__}: {_first_line(err)}.")
+    found, unfit = run_design(design, shape, EX5_CLASSES, design_report)
+    if unfit is not None:
+        return unfit
     peak, macs, params = found["peak"], found["macs"], found["params"]
     report = (f"your network has {params:,} parameters and costs {macs:,} MACs (budget {EX5_MACS:,})"
               + (f"; its peak activation memory is {peak:,} bytes (budget {EX5_PEAK:,})" if peak is not None else "")

@@ -46,7 +46,7 @@ from ..cost import affine_qparams, int8_levels, symmetric_scale  # the book's fo
 from ..deploy import model_size_bytes, quantize_int8
 from ..profile import profile
 from ._catalog import exercise
-from ._grading import Verdict, check_choice, check_number, distinct_mistakes, not_a_module
+from ._grading import Verdict, check_choice, check_number, distinct_mistakes, first_line, run_design
 from ._implement import check_function
 
 __all__ = ["check_09_1", "check_09_2", "check_09_3", "check_09_4", "check_09_5", "check_09_6", "check_09_7",
@@ -355,10 +355,6 @@ def calibration_batch():
     return torch.randn(8, 3, EX6_SIZE, EX6_SIZE, generator=torch.Generator().manual_seed(0))
 
 
-def _first_line(err):
-    return (str(err).strip() or type(err).__name__).splitlines()[0]
-
-
 def design_report(design):
     """What the design exercise measures, as a dict: macs, params, fp32_bytes, int8_bytes (None when
     quantize_int8 refused the network), why_not (its message then) and depthwise."""
@@ -373,7 +369,7 @@ def design_report(design):
             quantized(batch[:1])
         found["int8_bytes"] = model_size_bytes(quantized)
     except Exception as err:  # untraceable, or an int8 op that fails: say which, never raise
-        found["why_not"] = _first_line(err)
+        found["why_not"] = first_line(err)
     return found
 
 
@@ -384,20 +380,9 @@ def check_09_6(design):
     """A network for (1, 3, 32, 32) inputs and 10 classes, with a depthwise conv, that quantize_int8 accepts, at
     most 1,000,000 MACs and an int8 file of at most 131,072 bytes; full marks from 80,000 parameters."""
     shape = (1, 3, EX6_SIZE, EX6_SIZE)
-    unreadable = not_a_module(design, "network", "nn.Sequential(...)")
-    if unreadable is not None:
-        return unreadable
-    try:
-        with torch.no_grad():
-            out = copy.deepcopy(design).eval()(torch.zeros(shape))
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, EX6_CLASSES):
-            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            return Verdict(False, f"Not quite: on a {shape} input your network returns {got}; it must return "
-                                  f"(1, {EX6_CLASSES}), one score per class. End with a global pool, a flatten "
-                                  f"and nn.Linear(channels, {EX6_CLASSES}).")
-        found = design_report(design)
-    except Exception as err:  # a student's module may fail in any way: say so, never raise
-        return Verdict(False, f"Not quite: running your network raised {type(err).__name__}: {_first_line(err)}.")
+    found, unfit = run_design(design, shape, EX6_CLASSES, design_report)
+    if unfit is not None:
+        return unfit
     int8 = found["int8_bytes"]
     report = (f"your network costs {found['macs']:,} MACs (budget {EX6_MACS:,}) and has {found['params']:,} "
               f"parameters; its float32 file takes {found['fp32_bytes']:,} bytes"
